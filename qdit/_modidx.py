@@ -128,5 +128,6 @@ d = { 'settings': { 'branch': 'main',
                             'qdit.train.load_checkpoint': ('train.html#load_checkpoint', 'qdit/train.py'),
                             'qdit.train.normal_kl': ('train.html#normal_kl', 'qdit/train.py'),
                             'qdit.train.qdit_train_cli': ('train.html#qdit_train_cli', 'qdit/train.py'),
+                            'qdit.train.raw_model_from': ('train.html#raw_model_from', 'qdit/train.py'),
                             'qdit.train.train_dit': ('train.html#train_dit', 'qdit/train.py'),
                             'qdit.train.train_scheduler': ('train.html#train_scheduler', 'qdit/train.py')}}}
