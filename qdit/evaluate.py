@@ -13,18 +13,36 @@ from .core import (results_path, key_hash, versions, model_bytes, timer, append_
 from .model import load_dit, default_model_dir, weights_sha256
 from .sampler import sample, SCHEDULERS
 from .metrics import evaluate_images
+from .qmodel import weight_bytes
 
 # %% auto #0
-__all__ = ['METHODS', 'RESULTS_FILE', 'METRICS', 'register_method', 'record_key', 'find_record', 'evaluate_model', 'eval_parser',
-           'qdit_eval_cli', 'summarise', 'fmt_ms', 'markdown_table', 'update_readme', 'fp_protocol', 'plot_loss_curve',
-           'class_grid', 'plot_grid', 'floor_key', 'floor_record', 'plot_metric_vs_steps', 'fp_table', 'note_run_time']
+__all__ = ['METHODS', 'RESULTS_FILE', 'METRICS', 'register_method', 'load_methods', 'method_options', 'record_key', 'find_record',
+           'evaluate_model', 'eval_parser', 'cli_options', 'qdit_eval_cli', 'summarise', 'fmt_ms', 'markdown_table',
+           'update_readme', 'fp_protocol', 'plot_loss_curve', 'class_grid', 'plot_grid', 'floor_key', 'floor_record',
+           'plot_metric_vs_steps', 'fp_table', 'note_run_time']
 
 # %% ../nbs/08_evaluate.ipynb #c1e696ad
-METHODS = {'fp': lambda model, **kw: model}
+METHODS = {'fp': lambda model, calib=None: model}
 
 def register_method(name:str, fn):
     "Make a method available to `evaluate_model` and `qdit_eval --method`."
     METHODS[name] = fn; return fn
+
+def load_methods() -> dict:
+    "Register every method qdit ships (quantizers and baselines) and return the registry."
+    import importlib; importlib.import_module('qdit.methods')
+    METHODS.update(importlib.import_module('qdit.evaluate').METHODS)   # same dict, except when run from this notebook
+    return METHODS
+
+def method_options(method:str, options:dict|None=None) -> dict:
+    "The method's default options overlaid with `options` (unknown options are an error)."
+    import inspect
+    if method not in METHODS: load_methods()
+    if method not in METHODS: raise ValueError(f"unknown method {method!r}; available: {sorted(METHODS)}")
+    ps = {k: p for k, p in inspect.signature(METHODS[method]).parameters.items() if k not in ('model', 'calib', 'progress')}
+    bad = set(options or {}) - set(ps)
+    if bad: raise ValueError(f"method {method!r} does not take options {sorted(bad)}; it takes {sorted(ps) or 'none'}")
+    return {**{k: p.default for k, p in ps.items()}, **(options or {})}
 
 # %% ../nbs/08_evaluate.ipynb #75a31e4c
 RESULTS_FILE = 'records.jsonl'
@@ -39,6 +57,13 @@ def find_record(key:str, path=None) -> dict|None:
     return recs[-1] if recs else None
 
 # %% ../nbs/08_evaluate.ipynb #38513442
+def _calibration_of(model, sha:str, weights:Path) -> dict:
+    "The SPEC §6 calibration set of the model at `weights` (cached in data/calibration/ for the shipped one)."
+    from qdit.calibration import calibration_set
+    from qdit.core import cache_path
+    path = None if Path(weights).resolve() == default_model_dir().resolve() else cache_path(f'calib_{sha[:16]}.safetensors')
+    return calibration_set(model, sha, path)
+
 def evaluate_model(model=None,                  # a DiT (default: the shipped embedded model)
                    n:int=1000, seed:int=0, steps:int=50, cfg:float=1.5, scheduler:str='ddim',
                    method:str='fp', options:dict|None=None,
@@ -46,9 +71,8 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
                    save:bool=False, results=None,        # append the record to `results` (default data/results/records.jsonl)
                    reuse:bool=True, progress:bool=True, tag:str|None=None) -> dict:
     "Sample `n` paired images with `method` applied and return (and optionally store) the result record."
-    if method not in METHODS: raise ValueError(f"unknown method {method!r}; available: {sorted(METHODS)}")
     if n < 4: raise ValueError(f"n must be at least 4 (Precision/Recall use 3 neighbours), got {n}")
-    options = options or {}
+    options = method_options(method, options)
     weights = Path(weights or default_model_dir())
     sha = weights_sha256(weights)
     proto = dict(n=n, seed=seed, steps=steps, cfg=cfg, scheduler=scheduler)
@@ -56,13 +80,14 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     results = results or results_path(RESULTS_FILE)
     if reuse and (old := find_record(key, results)) is not None: return old
     model = model if model is not None else load_dit(weights)
-    with timer() as tq: qmodel = METHODS[method](model, **options)
+    with timer() as tq: qmodel = METHODS[method](model, calib=lambda: _calibration_of(model, sha, weights), **options)
     with timer() as ts: images, labels = sample(qmodel, n=n, seed=seed, steps=steps, cfg=cfg, scheduler=scheduler,
                                                 batch_size=batch_size, progress=progress)
     with timer() as tm: metrics = evaluate_images(images, labels)
     rec = dict(key=key, tag=tag, model=weights.name, model_sha256=sha, method=method, options=options, protocol=proto,
                metrics=metrics, quant_wall_s=tq['s'], sample_wall_s=ts['s'], metric_wall_s=tm['s'],
-               model_bytes=model_bytes(qmodel), versions=versions(),
+               model_bytes=model_bytes(qmodel), weight_bytes=weight_bytes(qmodel),
+               quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(),
                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
     if save: append_jsonl(rec, results)
     return rec
@@ -82,7 +107,7 @@ def _positive(kind, lo=1):
 def eval_parser() -> argparse.ArgumentParser:
     p = _OneLineParser(prog='qdit_eval', description='Sample a qdit model on paired seeds and print its metrics as JSON.')
     p.add_argument('--model', default=None, help='folder of a saved DiT (default: the embedded model, data/dit_fmnist)')
-    p.add_argument('--method', default='fp', help='quantization method (default fp: full precision)')
+    p.add_argument('--method', default=None, help='quantization method (default: fp, or qdit when quantization options are given)')
     p.add_argument('--n', type=_positive(int, 4), default=1000, help='number of samples (>= 4)')
     p.add_argument('--steps', type=_positive(int), default=50, help='sampling steps')
     p.add_argument('--cfg', type=_positive(float, 1), default=1.5, help='classifier-free guidance scale (>= 1)')
@@ -94,18 +119,44 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument('--tag', default=None, help='label stored in the record (e.g. fp-headline groups the README headline rows)')
     p.add_argument('--no-reuse', action='store_true', help='recompute even if a matching record exists')
     p.add_argument('--quiet', action='store_true', help='no progress bar')
+    q = p.add_argument_group('quantization options (methods other than fp)')
+    q.add_argument('--wbits', type=_bits, default=None, help='weight bits, 2..8 (16 = full precision)')
+    q.add_argument('--abits', type=_bits, default=None, help='activation bits, 2..8 (16 = full precision)')
+    q.add_argument('--group', type=_group, default=None, help="group size g (input channels), 'channel' or 'tensor'")
+    q.add_argument('--config', default=None, help='a quantization config JSON file (QuantConfig; e.g. a searched one)')
     return p
+
+def _bits(s):
+    b = _positive(int, 2)(s)
+    if b not in (*range(2, 9), 16): raise argparse.ArgumentTypeError(f"{s} bits is not allowed (2..8, or 16 for full precision)")
+    return b
+
+def _group(s):
+    if s in ('channel', 'tensor'): return s
+    try: return _positive(int)(s)
+    except argparse.ArgumentTypeError: raise argparse.ArgumentTypeError(f"{s!r} is not a group size (a positive integer, 'channel' or 'tensor')")
+
+def cli_options(a) -> dict:
+    "Method options given on the command line (a --config file is read, so the record holds its content)."
+    opts = {k: getattr(a, k) for k in ('wbits', 'abits', 'group') if getattr(a, k) is not None}
+    if a.config is not None:
+        from qdit.qmodel import QuantConfig
+        opts['config'] = QuantConfig.load(a.config).to_dict()
+    return opts
 
 def qdit_eval_cli(argv=None):
     "Console script `qdit_eval`."
-    p = eval_parser(); a = p.parse_args(argv)
+    p = eval_parser(); a = p.parse_args(argv); load_methods()
+    quant_opts = [k for k in ('wbits', 'abits', 'group') if getattr(a, k) is not None]
+    if a.config is not None and quant_opts: p.error(f"argument --config: give either --config or --{'/--'.join(quant_opts)}, not both")
+    if a.method is None: a.method = 'qdit' if quant_opts or a.config else 'fp'
     if a.method not in METHODS: p.error(f"argument --method: unknown method {a.method!r} (choose from {', '.join(sorted(METHODS))})")
     if a.steps > 1000: p.error(f"argument --steps: {a.steps} exceeds the 1000 training timesteps")
     set_threads(a.threads)
     try:
         rec = evaluate_model(None, n=a.n, seed=a.seed, steps=a.steps, cfg=a.cfg, scheduler=a.scheduler, method=a.method,
-                             batch_size=a.batch_size, weights=a.model, save=a.save, reuse=not a.no_reuse, progress=not a.quiet,
-                             tag=a.tag)
+                             options=cli_options(a), batch_size=a.batch_size, weights=a.model, save=a.save,
+                             reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag)
     except (FileNotFoundError, ValueError) as e:
         p.exit(1, f"qdit_eval: error: {e}\n")
     print(json.dumps(rec, default=str))
