@@ -5,7 +5,7 @@
 # %% ../nbs/12_methods.ipynb #32ddbf78
 from __future__ import annotations
 from .qmodel import QuantConfig, quantize_dit
-from .evaluate import register_method, METHODS
+from .evaluate import register_method
 
 # %% auto #0
 __all__ = ['qdit_method', 'rtn_method', 'qdiffusion_method', 'smoothquant_method', 'ptq4dit_method', 'gptq_static_method',

@@ -4,7 +4,6 @@
 
 # %% ../nbs/09_quant.ipynb #9dd10c16
 from __future__ import annotations
-import math
 import torch
 
 # %% auto #0

@@ -4,13 +4,9 @@
 
 # %% ../nbs/13_results.ipynb #4d1082a0
 from __future__ import annotations
-import math
-from pathlib import Path
 import numpy as np
-import torch
-from .core import results_path, protocol, load_json, save_figure
-from .evaluate import (evaluate_model, load_methods, method_options, summarise, fmt_ms, markdown_table, update_readme,
-                           find_record, METRICS, RESULTS_FILE)
+from .core import protocol
+from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, METRICS
 from .methods import ladder
 
 # %% auto #0
