@@ -145,7 +145,7 @@ def cli_options(a) -> dict:
     return opts
 
 def qdit_eval_cli(argv=None):
-    "Console script `qdit_eval`."
+    "Console script `qdit_eval`: print one JSON record (returns None, so the script's exit status is 0)."
     p = eval_parser(); a = p.parse_args(argv); load_methods()
     quant_opts = [k for k in ('wbits', 'abits', 'group') if getattr(a, k) is not None]
     if a.config is not None and quant_opts: p.error(f"argument --config: give either --config or --{'/--'.join(quant_opts)}, not both")
@@ -159,8 +159,7 @@ def qdit_eval_cli(argv=None):
                              reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag)
     except (FileNotFoundError, ValueError) as e:
         p.exit(1, f"qdit_eval: error: {e}\n")
-    print(json.dumps(rec, default=str))
-    return rec
+    print(json.dumps(rec, default=str))       # the record goes to stdout; the console script exits 0
 
 # %% ../nbs/08_evaluate.ipynb #f8df0a5f
 METRICS = ('fid', 'sfid', 'is', 'precision', 'recall', 'accuracy')

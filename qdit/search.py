@@ -290,7 +290,6 @@ def qdit_search_cli(argv=None):
                          population=a.population, generations=a.generations)
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_search: error: {e}\n")
     print(json.dumps({k: rec[k] for k in ('fitness', 'reference_fitness', 'cost', 'budget', 'evaluations', 'wall_s', 'config')}))
-    return rec
 
 # %% ../nbs/15_search.ipynb #d72368e6
 def allocations(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates, weights:str='gptq',
