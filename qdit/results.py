@@ -152,7 +152,12 @@ def plot_method_grids(grids:dict, per_class:int=2, title:str=''):
 # %% ../nbs/13_results.ipynb #18932c84
 def results_readme(recs:list, bench:dict|None=None) -> str:
     "The README's results block."
-    parts = ["Embedded model, DDIM 50 steps, CFG 1.5, paired seeds; FID/sFID/IS/Precision/Recall in the reference "
+    ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
+    caveat = ([f"**Quick protocol ({ns[0]} samples per row): at this size FID is dominated by sampling noise (several "
+               "quantized rows score below full precision, which no quantizer can really do), so these rows show that every "
+               "method runs, not how they rank; `make reproduce PROTOCOL=full` (1,000 samples, 3 seeds) is the comparison.**", '']
+              if ns and ns[0] < 1000 else [])
+    parts = caveat + ["Embedded model, DDIM 50 steps, CFG 1.5, paired seeds; FID/sFID/IS/Precision/Recall in the reference "
              "classifier's feature space (lower FID is better).", '', results_table(recs), '', '**Ablation ladder**', '',
              ladder_table(recs), '', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable "
              "in value with the rows above):", '', paper_table(), '',
