@@ -252,11 +252,11 @@ def plot_metric_vs_steps(records:list, metric:str='fid', floor:float|None=None):
     fig.tight_layout(); return fig
 
 # %% ../nbs/08_evaluate.ipynb #522a6d46
-def fp_table(records:list) -> str:
-    "Markdown table of full-precision headline records grouped by protocol, plus the real-data floor."
+def fp_table(records:list, model_sha:str|None=None) -> str:
+    "Markdown table of full-precision headline records (of the model `model_sha`, if given) grouped by protocol, plus the real-data floor."
     rows, groups = [], {}
     for r in records:
-        if r.get('tag') == 'fp-headline': groups.setdefault((r['protocol']['n'], r['protocol']['steps'], r['protocol']['cfg']), []).append(r)
+        if r.get('tag') == 'fp-headline' and model_sha in (None, r.get('model_sha256')): groups.setdefault((r['protocol']['n'], r['protocol']['steps'], r['protocol']['cfg']), []).append(r)
     for (n, steps, cfg), rs in sorted(groups.items()):
         s = summarise(rs); rows.append([f'full precision (DDIM {steps}, CFG {cfg})', f"{n} x {len(rs)} seed(s)"] +
                                        [fmt_ms(s, m, 3 if m in ('precision', 'recall', 'accuracy') else 2) for m in METRICS])
