@@ -26,17 +26,17 @@ def qdit_method(model, calib=None,
 register_method('qdit', qdit_method)
 
 # %% ../nbs/12_methods.ipynb #a1db30c0
+def _baseline(model, calib, wbits, abits, progress, **kw):
+    "Per-channel weights and static per-tensor activations (the SPEC §8 baselines), plus `kw` config fields."
+    return quantize_dit(model, QuantConfig(wbits, abits, 'channel', 'tensor', act='static', **kw), calib=calib, progress=progress)
+
 def rtn_method(model, calib=None, wbits:int=4, abits:int=8, progress:bool=True):
     "RTN: per-channel weights, static per-tensor activations from calibration min/max."
-    return quantize_dit(model, QuantConfig(wbits, abits, 'channel', 'tensor', act='static', weights='rtn'),
-                        calib=calib, progress=progress)
+    return _baseline(model, calib, wbits, abits, progress, weights='rtn')
 
 register_method('rtn', rtn_method)
 
 # %% ../nbs/12_methods.ipynb #aed3abf4
-def _baseline(model, calib, wbits, abits, progress, **kw):
-    return quantize_dit(model, QuantConfig(wbits, abits, 'channel', 'tensor', act='static', **kw), calib=calib, progress=progress)
-
 def qdiffusion_method(model, calib=None, wbits:int=4, abits:int=8, progress:bool=True):
     "Q-Diffusion-style: per-channel weights and static per-tensor activations, both with MSE-searched clipping."
     return _baseline(model, calib, wbits, abits, progress, clip='mse')

@@ -246,10 +246,10 @@ def _needs_calibration(cfg:QuantConfig, R:dict) -> bool:
 
 # %% ../nbs/11_qmodel.ipynb #dff4a378
 def spearman(a:torch.Tensor, b:torch.Tensor) -> float:
-    "Spearman rank correlation of two vectors (no tie correction)."
-    ra, rb = a.argsort().argsort().double(), b.argsort().argsort().double()
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    return float((ra * rb).sum() / (ra.norm() * rb.norm()).clamp_min(1e-12))
+    "Spearman rank correlation of two vectors (scipy), 0 when either is constant."
+    from scipy.stats import spearmanr
+    r = float(spearmanr(a.double().numpy(), b.double().numpy()).statistic)
+    return 0.0 if r != r else r
 
 def smoothing_factors(amax:torch.Tensor,      # [samples, C] activation abs max per sample and channel
                       wmax:torch.Tensor,      # [C] weight abs max per input channel

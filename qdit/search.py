@@ -80,7 +80,7 @@ class GenomeQuantizer:
         self.model, self.space, self.base = model, space, base
         self.names, self.R0 = quant_layers(model), resolve(base, model)
         todo = {n: space.get(n, [self.R0[n]['wgroup']]) for n in self.names if self.R0[n]['wbits'] != 16}
-        H = self._hessians(calib, list(todo)) if base.weights == 'gptq' else {}
+        self.H = H = self._hessians(calib, list(todo)) if base.weights == 'gptq' else {}   # kept for hessian_scores
         from tqdm.auto import tqdm
         self.cache = {}
         for n in tqdm(todo, desc='quantize per (layer, g)', disable=not progress):
@@ -228,7 +228,7 @@ def sensitivity_scores(model, space:dict, base:QuantConfig, calib:dict) -> dict:
 def hessian_scores(gq:GenomeQuantizer, calib:dict) -> dict:
     "tr(ΔW H ΔWᵀ) of each cached (layer, g) quantized weight."
     from qdit.gptq import gptq_dequantize
-    H = gq._hessians(calib, list(gq.space)); out = {}
+    H = gq.H if set(gq.space) <= set(gq.H) else gq._hessians(calib, list(gq.space)); out = {}   # reuse the cache's Hessians
     for n in gq.space:
         W = torch.cat([gq.model.get_submodule(p).weight.detach() for p in gq.names[n]]).double()
         for g in gq.space[n]:
