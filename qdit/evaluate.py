@@ -4,22 +4,23 @@
 
 # %% ../nbs/08_evaluate.ipynb #65231e58
 from __future__ import annotations
-import json, argparse, datetime
+import json, argparse, datetime, hashlib
 from pathlib import Path
 import numpy as np
 import torch
-from .core import (results_path, key_hash, versions, model_bytes, timer, append_jsonl, read_jsonl,
+from .core import (results_path, key_hash, tensor_sha256, versions, model_bytes, timer, append_jsonl, read_jsonl,
                        set_threads, protocol, image_grid)
 from .model import load_dit, default_model_dir, weights_sha256
 from .sampler import sample, SCHEDULERS
-from .metrics import evaluate_images
+from .metrics import evaluate_images, paired_metrics
 from .qmodel import weight_bytes
 
 # %% auto #0
-__all__ = ['METHODS', 'RESULTS_FILE', 'METRICS', 'register_method', 'load_methods', 'method_options', 'record_key', 'find_record',
-           'evaluate_model', 'eval_parser', 'cli_options', 'qdit_eval_cli', 'summarise', 'fmt_ms', 'markdown_table',
-           'update_readme', 'fp_protocol', 'plot_loss_curve', 'class_grid', 'plot_grid', 'floor_key', 'floor_record',
-           'plot_metric_vs_steps', 'fp_table', 'note_run_time']
+__all__ = ['METHODS', 'RESULTS_FILE', 'METRICS', 'PAIRED_METRICS', 'register_method', 'load_methods', 'method_options',
+           'record_key', 'find_record', 'model_fingerprint', 'reference_samples', 'evaluate_model', 'eval_parser',
+           'cli_options', 'qdit_eval_cli', 'summarise', 'fmt_ms', 'markdown_table', 'update_readme', 'fp_protocol',
+           'plot_loss_curve', 'class_grid', 'plot_grid', 'floor_key', 'floor_record', 'plot_metric_vs_steps',
+           'fp_table', 'note_run_time']
 
 # %% ../nbs/08_evaluate.ipynb #c1e696ad
 METHODS = {'fp': lambda model, calib=None: model}
@@ -64,12 +65,30 @@ def _calibration_of(model, sha:str, weights:Path) -> dict:
     path = None if Path(weights).resolve() == default_model_dir().resolve() else cache_path(f'calib_{sha[:16]}.safetensors')
     return calibration_set(model, sha, path)
 
+def model_fingerprint(model) -> str:
+    "Hash of a model's parameters and buffers (names and bytes): two models with equal fingerprints sample identically."
+    h = hashlib.sha256()
+    for k, v in sorted(model.state_dict().items()): h.update(k.encode()); h.update(tensor_sha256(v).encode())
+    return h.hexdigest()[:16]
+
+def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True, images=None, labels=None):
+    "Full-precision samples of `model` under `proto`, cached in data/cache/samples/ by model fingerprint and protocol."
+    from safetensors.torch import save_file, load_file
+    from qdit.core import cache_path
+    path = cache_path('samples', f"fp_{key_hash(dict(model=model_fingerprint(model), protocol=proto))}.safetensors", mkdir=True)
+    if images is not None: save_file({'images': images.contiguous(), 'labels': labels.contiguous()}, path); return images, labels
+    if path.exists(): t = load_file(path); return t['images'], t['labels']
+    images, labels = sample(model, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
+                            scheduler=proto['scheduler'], batch_size=batch_size, progress=progress)
+    return reference_samples(model, proto, images=images, labels=labels)
+
 def evaluate_model(model=None,                  # a DiT (default: the shipped embedded model)
                    n:int=1000, seed:int=0, steps:int=50, cfg:float=1.5, scheduler:str='ddim',
                    method:str='fp', options:dict|None=None,
                    batch_size:int=250, weights=None,     # folder of the weights (for the record's hash)
                    save:bool=False, results=None,        # append the record to `results` (default data/results/records.jsonl)
-                   reuse:bool=True, progress:bool=True, tag:str|None=None) -> dict:
+                   reuse:bool=True, progress:bool=True, tag:str|None=None,
+                   paired:bool=True) -> dict:            # also compare each sample with its full-precision twin
     "Sample `n` paired images with `method` applied and return (and optionally store) the result record."
     if n < 4: raise ValueError(f"n must be at least 4 (Precision/Recall use 3 neighbours), got {n}")
     options = method_options(method, options)
@@ -78,12 +97,18 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     proto = dict(n=n, seed=seed, steps=steps, cfg=cfg, scheduler=scheduler)
     key = record_key(sha, method, options, proto)
     results = results or results_path(RESULTS_FILE)
-    if reuse and (old := find_record(key, results)) is not None: return old
+    paired = paired and method != 'fp'
+    old = find_record(key, results) if reuse else None
+    if old is not None and (not paired or 'psnr_to_fp' in old['metrics']): return old   # older records lack the paired metrics
     model = model if model is not None else load_dit(weights)
+    if paired: fp_images, _ = reference_samples(model, proto, batch_size, progress)   # before the method touches anything
     with timer() as tq: qmodel = METHODS[method](model, calib=lambda: _calibration_of(model, sha, weights), **options)
     with timer() as ts: images, labels = sample(qmodel, n=n, seed=seed, steps=steps, cfg=cfg, scheduler=scheduler,
                                                 batch_size=batch_size, progress=progress)
-    with timer() as tm: metrics = evaluate_images(images, labels)
+    if method == 'fp': reference_samples(model, proto, images=images, labels=labels)   # later methods pair with these
+    with timer() as tm:
+        metrics = evaluate_images(images, labels)
+        if paired: metrics.update(paired_metrics(images, fp_images))
     rec = dict(key=key, tag=tag, model=weights.name, model_sha256=sha, method=method, options=options, protocol=proto,
                metrics=metrics, quant_wall_s=tq['s'], sample_wall_s=ts['s'], metric_wall_s=tm['s'],
                model_bytes=model_bytes(qmodel), weight_bytes=weight_bytes(qmodel),
@@ -163,6 +188,7 @@ def qdit_eval_cli(argv=None):
 
 # %% ../nbs/08_evaluate.ipynb #f8df0a5f
 METRICS = ('fid', 'sfid', 'is', 'precision', 'recall', 'accuracy')
+PAIRED_METRICS = ('fid_to_fp', 'psnr_to_fp', 'agreement_to_fp')   # against the full-precision twin samples
 
 def summarise(records:list, metrics=METRICS) -> dict:
     "Mean, std and count of each metric over records (e.g. the seeds of one setting)."

@@ -18,7 +18,8 @@ from .classifier import load_classifier, CLASSIFIER_DIR
 # %% auto #0
 __all__ = ['REF_STATS_FILE', 'INCEPTION_ENV', 'extract_features', 'feature_stats', 'frechet_distance', 'inception_score',
            'precision_recall', 'class_accuracy', 'classifier_hash', 'compute_reference_stats', 'save_reference_stats',
-           'load_reference_stats', 'evaluate_images', 'real_floor', 'InceptionV3Features', 'load_npz_stats']
+           'load_reference_stats', 'evaluate_images', 'real_floor', 'paired_metrics', 'InceptionV3Features',
+           'load_npz_stats']
 
 # %% ../nbs/06_metrics.ipynb #5bdee2ae
 @torch.no_grad()
@@ -137,6 +138,19 @@ def real_floor(n:int=1000, data_root=None, stats=None, net=None) -> dict:
     "Metrics of `n` held-out real test images against the reference statistics (the floor a model can reach)."
     x, y = load_fmnist('test', data_root)
     return evaluate_images(to_model_space(x[:n]), y[:n], stats, net)
+
+# %% ../nbs/06_metrics.ipynb #5c417723
+def paired_metrics(images:torch.Tensor, reference:torch.Tensor, net=None, data_range:float=2.0) -> dict:
+    "How close `images` are to `reference` images generated from the same noise and labels (e.g. full precision)."
+    from torchmetrics.functional.image import peak_signal_noise_ratio
+    if images.shape != reference.shape:
+        raise ValueError(f"paired images must have the same shape, got {tuple(images.shape)} and {tuple(reference.shape)}")
+    net = net or load_classifier()
+    f, g = extract_features(net, images), extract_features(net, reference)
+    fd = frechet_distance(*feature_stats(f['pool']), *feature_stats(g['pool']))
+    psnr = peak_signal_noise_ratio(images.double(), reference.double(), data_range=data_range, reduction='none', dim=(1, 2, 3))
+    return dict(fid_to_fp=max(fd, 0.0), psnr_to_fp=float(psnr.mean()),
+                agreement_to_fp=(f['logits'].argmax(1) == g['logits'].argmax(1)).double().mean().item())
 
 # %% ../nbs/06_metrics.ipynb #d8f0e35b
 INCEPTION_ENV = 'QDIT_INCEPTION_WEIGHTS'

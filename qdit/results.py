@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np
 from .core import protocol
-from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, METRICS
+from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, METRICS, PAIRED_METRICS
 from .methods import ladder
 
 # %% auto #0
@@ -70,7 +70,7 @@ def headline_jobs(done:list, P:dict) -> list[dict]:
     return [dict(setting=s, method=m, options=o, seed=sd, tag='results') for s, m, o in rows for sd in P['seeds'] if sd != 0]
 
 # %% ../nbs/13_results.ipynb #1e04e120
-def _fmt(s, m): return fmt_ms(s, m, 3 if m in ('precision', 'recall', 'accuracy') else 2)
+def _fmt(s, m): return fmt_ms(s, m, 3 if m in ('precision', 'recall', 'accuracy', 'agreement_to_fp') else 2)
 
 def results_table(recs:list) -> str:
     "Markdown table: one row per (setting, method), metrics as mean ± std over seeds."
@@ -81,12 +81,12 @@ def results_table(recs:list) -> str:
     for key in order:
         if key not in groups: continue
         rs = groups[key]; ok = [r for r in rs if 'metrics' in r]
-        if not ok: rows.append([key[0], LABELS[key[1]], 'n/a'] + ['-'] * (len(METRICS) + 2)); continue
-        s = summarise(ok)
-        rows.append([key[0], LABELS[key[1]], f"{ok[0]['protocol']['n']} x {len(ok)}"] + [_fmt(s, m) for m in METRICS] +
+        if not ok: rows.append([key[0], LABELS[key[1]], 'n/a'] + ['-'] * (len(METRICS) + len(PAIRED_METRICS) + 2)); continue
+        s = summarise(ok, METRICS + PAIRED_METRICS)
+        rows.append([key[0], LABELS[key[1]], f"{ok[0]['protocol']['n']} x {len(ok)}"] + [_fmt(s, m) for m in METRICS + PAIRED_METRICS] +
                     [f"{ok[0]['weight_bytes'] / 2**20:.2f}", f"{np.mean([r['quant_wall_s'] for r in ok]):.1f}"])
     return markdown_table(['setting', 'method', 'samples x seeds', 'FID', 'sFID', 'IS', 'Precision', 'Recall',
-                           'class acc.', 'weights (MiB)', 'quant. (s)'], rows)
+                           'class acc.', 'FID to FP', 'PSNR to FP (dB)', 'same class as FP', 'weights (MiB)', 'quant. (s)'], rows)
 
 def ladder_table(recs:list) -> str:
     "The ablation ladder: FID and its change at each rung."
@@ -96,8 +96,10 @@ def ladder_table(recs:list) -> str:
         prev = None
         for r in rs:
             f = r['metrics']['fid']
-            rows.append([s, r['rung'], f"{f:.2f}", '' if prev is None else f"{f - prev:+.2f}", _fmt(summarise([r]), 'accuracy')]); prev = f
-    return markdown_table(['setting', 'rung', 'FID', 'change', 'class acc.'], rows)
+            sm = summarise([r], ('accuracy',) + PAIRED_METRICS)
+            rows.append([s, r['rung'], f"{f:.2f}", '' if prev is None else f"{f - prev:+.2f}", _fmt(sm, 'accuracy'),
+                         _fmt(sm, 'fid_to_fp'), _fmt(sm, 'psnr_to_fp')]); prev = f
+    return markdown_table(['setting', 'rung', 'FID', 'change', 'class acc.', 'FID to FP', 'PSNR to FP (dB)'], rows)
 
 # %% ../nbs/13_results.ipynb #83597f0a
 PAPER = [('FP', 'full precision', 5.31, 17.61, 245.85, 0.808), ('W4A8', 'PTQ4DiT', 7.75, 22.01, 190.38, 0.729),
@@ -158,7 +160,9 @@ def results_readme(recs:list, bench:dict|None=None) -> str:
                "method runs, not how they rank; `make reproduce PROTOCOL=full` (1,000 samples, 3 seeds) is the comparison.**", '']
               if ns and ns[0] < 1000 else [])
     parts = caveat + ["Embedded model, DDIM 50 steps, CFG 1.5, paired seeds; FID/sFID/IS/Precision/Recall in the reference "
-             "classifier's feature space (lower FID is better).", '', results_table(recs), '', '**Ablation ladder**', '',
+             "classifier's feature space (lower FID is better). *FID to FP*, *PSNR to FP* and *same class as FP* compare each "
+             "quantized sample with the full-precision sample drawn from the same noise and label (0, higher, 1 is perfect): "
+             "unlike FID they cannot improve by chance, so they rank methods even where FID's sampling noise does not.", '', results_table(recs), '', '**Ablation ladder**', '',
              ladder_table(recs), '', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable "
              "in value with the rows above):", '', paper_table(), '',
              'Paper ablation (FID): ' + ', '.join(f'{a} {b}' for a, b in PAPER_LADDER) + '.']
