@@ -160,14 +160,15 @@ def plot_group_errors(curves:list, metric:str='w_and_a'):
                                                       title=f'{metric.replace("_", " ")} error vs group size'); ax.legend(fontsize=7)
     fig.tight_layout(); return fig
 
-def plot_sensitivity(sens:dict, fid:dict|None=None):
-    "Bars of per-layer output error (and FID increase when given) when only that layer is quantized."
+def plot_sensitivity(sens:dict, panels:dict|None=None):
+    "Bars of per-layer output error, plus one panel per {label: {layer: value}} (e.g. FID to FP), one layer quantized at a time."
     import matplotlib.pyplot as plt
-    names = list(sens); n = 2 if fid else 1
-    fig, axs = plt.subplots(n, 1, figsize=(max(6, 0.22 * len(names)), 2.4 * n + 0.6), sharex=True, squeeze=False)
+    names, panels = list(sens), {'output error': sens, **(panels or {})}
+    fig, axs = plt.subplots(len(panels), 1, figsize=(max(6, 0.22 * len(names)), 2.4 * len(panels) + 0.6), sharex=True, squeeze=False)
     cols = [plt.cm.tab10(KINDS.index(x.split('.')[-1])) for x in names]
-    axs[0, 0].bar(range(len(names)), [sens[x] for x in names], color=cols); axs[0, 0].set(ylabel='output error', yscale='log')
-    if fid: axs[1, 0].bar(range(len(names)), [fid.get(x, np.nan) for x in names], color=cols); axs[1, 0].set(ylabel='FID change')
+    for ax, (label, vals) in zip(axs[:, 0], panels.items()):
+        ax.bar(range(len(names)), [vals.get(x, np.nan) for x in names], color=cols); ax.set(ylabel=label)
+        if label == 'output error': ax.set_yscale('log')
     axs[-1, 0].set_xticks(range(len(names)), [x.replace('blocks.', '') for x in names], rotation=90, fontsize=6)
     fig.suptitle('one layer quantized at a time (W4A8)', fontsize=9); fig.tight_layout(); return fig
 
