@@ -18,9 +18,9 @@ from .qmodel import weight_bytes
 # %% auto #0
 __all__ = ['METHODS', 'RESULTS_FILE', 'METRICS', 'PAIRED_METRICS', 'register_method', 'load_methods', 'method_options',
            'record_key', 'find_record', 'model_fingerprint', 'reference_samples', 'evaluate_model', 'eval_parser',
-           'cli_options', 'qdit_eval_cli', 'summarise', 'fmt_ms', 'markdown_table', 'update_readme', 'fp_protocol',
-           'plot_loss_curve', 'class_grid', 'plot_grid', 'floor_key', 'floor_record', 'plot_metric_vs_steps',
-           'fp_table', 'note_run_time']
+           'cli_options', 'qdit_eval_cli', 'summarise', 'paired_differences', 'fmt_ms', 'markdown_table',
+           'update_readme', 'fp_protocol', 'plot_loss_curve', 'class_grid', 'plot_grid', 'floor_key', 'floor_record',
+           'plot_metric_vs_steps', 'fp_table', 'note_run_time']
 
 # %% ../nbs/08_evaluate.ipynb #c1e696ad
 METHODS = {'fp': lambda model, calib=None: model}
@@ -197,6 +197,14 @@ def summarise(records:list, metrics=METRICS) -> dict:
         v = np.array([r['metrics'][m] for r in records if m in r['metrics']], dtype=float)
         if len(v): out[m] = dict(mean=float(v.mean()), std=float(v.std(ddof=1)) if len(v) > 1 else 0.0, n=len(v))
     return out
+
+def paired_differences(records:list, baseline:list, metric:str='fid') -> dict:
+    "Mean, std and count of `metric` minus the baseline's on the same seed (records matched by protocol seed)."
+    base = {r['protocol']['seed']: r['metrics'][metric] for r in baseline if metric in r.get('metrics', {})}
+    d = [dict(metrics={metric: r['metrics'][metric] - base[r['protocol']['seed']]}) for r in records
+         if r['protocol']['seed'] in base and metric in r.get('metrics', {})]
+    if not d: raise ValueError(f"no seed in common between the records and the baseline for {metric!r}")
+    return summarise(d, (metric,))
 
 def fmt_ms(s:dict, m:str, digits:int=2) -> str:
     "'mean ± std' (or just the value for one record)."

@@ -15,10 +15,10 @@ from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quan
                          calib_batches, _InputStats, _observe_layers, _set_module, _slice_rows)
 
 # %% auto #0
-__all__ = ['GENE_KINDS', 'search_space', 'layer_costs', 'genome_cost', 'uniform_genome', 'genome_config', 'genome_key', 'repair',
-           'random_genome', 'mutate', 'crossover', 'GenomeQuantizer', 'FIDFitness', 'ProxyFitness',
-           'EvolutionarySearch', 'allocate_ilp', 'sensitivity_scores', 'hessian_scores', 'run_search', 'search_parser',
-           'qdit_search_cli', 'allocations', 'plot_genomes', 'plot_search_history']
+__all__ = ['GENE_KINDS', 'FITNESSES', 'search_space', 'layer_costs', 'genome_cost', 'uniform_genome', 'genome_config',
+           'genome_key', 'repair', 'random_genome', 'mutate', 'crossover', 'GenomeQuantizer', 'FIDFitness',
+           'ProxyFitness', 'EvolutionarySearch', 'allocate_ilp', 'sensitivity_scores', 'hessian_scores', 'run_search',
+           'search_parser', 'qdit_search_cli', 'allocations', 'plot_genomes', 'plot_search_history']
 
 # %% ../nbs/15_search.ipynb #fc450692
 GENE_KINDS = ('qkv', 'proj', 'fc1', 'fc2')
@@ -113,19 +113,23 @@ class GenomeQuantizer:
 
 # %% ../nbs/15_search.ipynb #9cea0b2b
 class FIDFitness:
-    "FID of `n` paired samples (DDIM `steps`, CFG) of a candidate model; lower is better."
-    def __init__(self, n:int=64, steps:int=10, cfg:float=1.5, seed:int=1000, batch_size:int=250):
+    "FID of `n` paired samples (DDIM `steps`, CFG) of a candidate: against the real data, or against the samples of `reference`."
+    def __init__(self, n:int=64, steps:int=10, cfg:float=1.5, seed:int=1000, batch_size:int=250, reference=None):
         from qdit.metrics import load_classifier, load_reference_stats
         self.n, self.steps, self.cfg, self.seed, self.batch_size = n, steps, cfg, seed, batch_size
-        self.net, (self.stats, _) = load_classifier(), load_reference_stats()      # loaded once, not per candidate
-    def spec(self) -> dict: return dict(kind='fid', n=self.n, steps=self.steps, cfg=self.cfg, seed=self.seed)
+        self.net = load_classifier()                        # loaded once, not per candidate
+        if reference is None: self.kind, (st, _) = 'fid', load_reference_stats(); self.mu, self.sigma = st['pool_mu'].numpy(), st['pool_sigma'].numpy()
+        else: self.kind = 'fid_to_fp'; self.mu, self.sigma = self._stats(reference)   # the full-precision twins, sampled once
+    def spec(self) -> dict: return dict(kind=self.kind, n=self.n, steps=self.steps, cfg=self.cfg, seed=self.seed)
     @torch.no_grad()
-    def __call__(self, qmodel) -> float:
+    def _stats(self, model):
         from qdit.sampler import sample
-        from qdit.metrics import extract_features, feature_stats, frechet_distance
-        imgs, _ = sample(qmodel, n=self.n, seed=self.seed, steps=self.steps, cfg=self.cfg, batch_size=self.batch_size, progress=False)
-        mu, sigma = feature_stats(extract_features(self.net, imgs)['pool'])
-        return float(frechet_distance(mu, sigma, self.stats['pool_mu'].numpy(), self.stats['pool_sigma'].numpy()))
+        from qdit.metrics import extract_features, feature_stats
+        imgs, _ = sample(model, n=self.n, seed=self.seed, steps=self.steps, cfg=self.cfg, batch_size=self.batch_size, progress=False)
+        return feature_stats(extract_features(self.net, imgs)['pool'])
+    def __call__(self, qmodel) -> float:
+        from qdit.metrics import frechet_distance
+        return max(0.0, float(frechet_distance(*self._stats(qmodel), self.mu, self.sigma)))
 
 class ProxyFitness:
     "Relative error of the guided noise prediction along cached full-precision DDIM trajectories; lower is better."
@@ -236,16 +240,19 @@ def hessian_scores(gq:GenomeQuantizer, calib:dict) -> dict:
     return out
 
 # %% ../nbs/15_search.ipynb #26cb903d
+FITNESSES = ('fid', 'fid_to_fp', 'proxy')
+
 def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candidates=(8, 16, 32, 64, 128),
-               fitness:str='fid', n:int=64, steps:int=10, seed:int=0, minutes:float|None=60, log=None, out=None,
+               fitness:str='fid_to_fp', n:int=64, steps:int=10, seed:int=0, minutes:float|None=60, log=None, out=None,
                model_sha:str='', progress:bool=True, weights:str='gptq', **evo) -> dict:
     "Evolutionary group-size search at W{wbits}A{abits} against the uniform-`group` budget; returns the result record."
     from qdit.core import data_path, save_json
     base = QuantConfig(wbits, abits, group, group, weights=weights)
     space, costs = search_space(model, candidates), layer_costs(model)
     ref = uniform_genome(space, group); budget = genome_cost(ref, costs)
-    fit = FIDFitness(n, steps, seed=1000 + seed) if fitness == 'fid' else ProxyFitness(model, n, steps, seed=1000 + seed)
-    if fitness not in ('fid', 'proxy'): raise ValueError(f"fitness must be 'fid' or 'proxy', got {fitness!r}")
+    if fitness not in FITNESSES: raise ValueError(f"fitness must be one of {FITNESSES}, got {fitness!r}")
+    fit = (ProxyFitness(model, n, steps, seed=1000 + seed) if fitness == 'proxy' else
+           FIDFitness(n, steps, seed=1000 + seed, reference=model if fitness == 'fid_to_fp' else None))
     tag = f"w{wbits}a{abits}_g{group}_{fitness}_s{seed}"
     log = Path(log or data_path('search', f'{tag}.jsonl')); out = Path(out or data_path('search', f'{tag}.json'))
     run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo))
@@ -264,7 +271,8 @@ def search_parser() -> argparse.ArgumentParser:
     p.add_argument('--wbits', type=_bits, default=4); p.add_argument('--abits', type=_bits, default=8)
     p.add_argument('--group', type=_positive(int), default=32, help='uniform reference group size: the budget')
     p.add_argument('--candidates', default='8,16,32,64,128', help='comma-separated candidate group sizes')
-    p.add_argument('--fitness', choices=('fid', 'proxy'), default='fid')
+    p.add_argument('--fitness', choices=FITNESSES, default='fid_to_fp',
+                   help="fid: FID against real data (the paper's); fid_to_fp: FID against the full-precision samples (paired); proxy")
     p.add_argument('--n', type=_positive(int, 4), default=64, help='samples per fitness evaluation')
     p.add_argument('--steps', type=_positive(int), default=10, help='DDIM steps per fitness evaluation')
     p.add_argument('--population', type=_positive(int, 2), default=50); p.add_argument('--generations', type=_positive(int), default=10)
