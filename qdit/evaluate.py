@@ -305,10 +305,13 @@ def fp_table(records:list, model_sha:str|None=None) -> str:
 def note_run_time(kind:str, proto:str, seconds:float, path=None, readme:bool=True) -> dict:
     "Record a timed command (e.g. make reproduce) and regenerate the README's timing block."
     import platform, os
+    from qdit.core import proj_path
     rec = dict(kind=kind, protocol=proto, wall_s=round(float(seconds), 1), cpus=os.cpu_count(), machine=platform.machine(),
+               notebooks=len(list(proj_path('nbs').glob('[0-9]*.ipynb'))),
                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
     path = path or results_path('runs.jsonl'); append_jsonl(rec, path)
     if readme:
-        rows = [[r['kind'], r['protocol'], f"{r['wall_s'] / 60:.1f} min", r['cpus'], r['time'][:10]] for r in read_jsonl(path)[-6:]]
-        update_readme('runtime', markdown_table(['command', 'protocol', 'wall time', 'CPU cores', 'date'], rows))
+        rows = [[r['kind'], r['protocol'], r.get('notebooks', '-'), f"{r['wall_s'] / 60:.1f} min", r['cpus'], r['time'][:10]]
+                for r in read_jsonl(path)[-6:]]
+        update_readme('runtime', markdown_table(['command', 'protocol', 'notebooks', 'wall time', 'CPU cores', 'date'], rows))
     return rec
