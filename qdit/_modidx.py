@@ -292,4 +292,5 @@ d = { 'settings': { 'branch': 'main',
                                'qdit.variance.plot_step_heatmap': ('variance.html#plot_step_heatmap', 'qdit/variance.py'),
                                'qdit.variance.single_layer_config': ('variance.html#single_layer_config', 'qdit/variance.py'),
                                'qdit.variance.step_ranges': ('variance.html#step_ranges', 'qdit/variance.py'),
+                               'qdit.variance.variance_readme': ('variance.html#variance_readme', 'qdit/variance.py'),
                                'qdit.variance.weight_channel_stats': ('variance.html#weight_channel_stats', 'qdit/variance.py')}}}
