@@ -75,12 +75,13 @@ def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True,
     "Full-precision samples of `model` under `proto`, cached in data/cache/samples/ by model fingerprint and protocol."
     from safetensors.torch import save_file, load_file
     from qdit.core import cache_path
-    path = cache_path('samples', f"fp_{key_hash(dict(model=model_fingerprint(model), protocol=proto))}.safetensors", mkdir=True)
+    key = dict(model=model_fingerprint(model), protocol=proto, batch_size=batch_size)   # DDPM noise is drawn per batch
+    path = cache_path('samples', f"fp_{key_hash(key)}.safetensors", mkdir=True)
     if images is not None: save_file({'images': images.contiguous(), 'labels': labels.contiguous()}, path); return images, labels
     if path.exists(): t = load_file(path); return t['images'], t['labels']
     images, labels = sample(model, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
                             scheduler=proto['scheduler'], batch_size=batch_size, progress=progress)
-    return reference_samples(model, proto, images=images, labels=labels)
+    return reference_samples(model, proto, batch_size, images=images, labels=labels)
 
 def evaluate_model(model=None,                  # a DiT (default: the shipped embedded model)
                    n:int=1000, seed:int=0, steps:int=50, cfg:float=1.5, scheduler:str='ddim',
@@ -105,7 +106,7 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     with timer() as tq: qmodel = METHODS[method](model, calib=lambda: _calibration_of(model, sha, weights), **options)
     with timer() as ts: images, labels = sample(qmodel, n=n, seed=seed, steps=steps, cfg=cfg, scheduler=scheduler,
                                                 batch_size=batch_size, progress=progress)
-    if method == 'fp': reference_samples(model, proto, images=images, labels=labels)   # later methods pair with these
+    if method == 'fp': reference_samples(model, proto, batch_size, images=images, labels=labels)   # later methods pair with these
     with timer() as tm:
         metrics = evaluate_images(images, labels)
         if paired: metrics.update(paired_metrics(images, fp_images))
