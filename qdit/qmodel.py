@@ -110,7 +110,7 @@ class ActQuant(nn.Module):
     def __init__(self, bits:int, group, sym:bool=False, mode:str='dynamic', n_in:int|None=None):
         super().__init__(); self.bits, self.group, self.sym, self.mode, self.n_in = check_bits(bits), group, sym, mode, n_in
         if mode not in ('dynamic', 'static'): raise ValueError(f"mode must be 'dynamic' or 'static', got {mode!r}")
-        self.observe, self._memo = False, None
+        self.observe, self._memo, self.consumers = False, None, 1     # consumers: how many linears share this input
         self.register_buffer('smooth', None)      # per-channel smoothing factors, when a method sets them
         if mode == 'static':      # one range per group, empty (inf, -inf) until observed
             if n_in is None: raise ValueError("a static activation quantizer needs n_in (its input width)")
@@ -142,8 +142,13 @@ class ActQuant(nn.Module):
 
     def forward(self, x):
         m = self._memo
-        if m is not None and m[0] is x and m[1] == x._version: return m[2]
-        out = self._quant(x); self._memo = (x, x._version, out); return out
+        if m is not None and m[0] is x and m[1] == x._version:
+            m[3] -= 1
+            if m[3] <= 0: self._memo = None        # every layer sharing this input has read it: hold no tensors
+            return m[2]
+        out = self._quant(x)
+        self._memo = [x, x._version, out, self.consumers - 1] if self.consumers > 1 else None
+        return out
 
     def extra_repr(self): return f"bits={self.bits}, group={self.group}, sym={self.sym}, mode={self.mode}, smooth={self.smooth is not None}"
 
@@ -212,6 +217,7 @@ def _swap_layer(model, paths:list, s:dict, act:ActQuant|None, H=None, percdamp:f
     "Replace the linears at `paths` by QLinears sharing the input quantizer `act` (weights `W` if given: smoothed)."
     linears = [model.get_submodule(p) for p in paths]; outs = [l.out_features for l in linears]
     W = torch.cat([l.weight.detach() for l in linears]) if W is None else W
+    if act is not None: act.consumers = len(paths)
     for p, l, wq, w in zip(paths, linears, _weights_for(W, outs, s, H, percdamp, clip), W.split(outs)):
         _set_module(model, p, QLinear(l, wq, act, weight=w))
 
