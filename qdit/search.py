@@ -107,6 +107,7 @@ class GenomeQuantizer:
             mods = [self.model.get_submodule(p) for p in paths]; ends = np.cumsum([m.out_features for m in mods])
             r = self.cache[n, s['wgroup']] if s['wbits'] != 16 else None
             act = None if s['abits'] == 16 else ActQuant(s['abits'], s['agroup'], s['asym'], 'dynamic', mods[0].in_features)
+            if act is not None: act.consumers = len(paths)          # qkv: one quantized input for the three linears
             for p, m, e in zip(paths, mods, ends):
                 _set_module(q, p, QLinear(m, None if r is None else _slice_rows(r, int(e - m.out_features), int(e)), act))
         q.qdit_config = cfg.to_dict(); return q
