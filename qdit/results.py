@@ -11,8 +11,8 @@ from .methods import ladder
 
 # %% auto #0
 __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job', 'run_jobs',
-           'headline_jobs', 'results_table', 'ladder_table', 'paper_table', 'plot_fid_by_method', 'method_grids',
-           'plot_method_grids', 'results_readme']
+           'stored_jobs', 'headline_jobs', 'results_table', 'ladder_table', 'paper_table', 'plot_fid_by_method',
+           'method_grids', 'plot_method_grids', 'results_readme']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -58,6 +58,17 @@ def run_jobs(jobs:list, P:dict, model=None, results=None, progress:bool=True) ->
     out = []
     for j in (bar := tqdm(jobs, desc='results', disable=not progress)):
         bar.set_postfix_str(f"{j['setting']} {j['method']} seed {j['seed']}"); out.append(run_job(j, P, model, results))
+    return out
+
+def stored_jobs(jobs:list, P:dict, model_sha:str|None=None, results=None) -> list:
+    "The stored records of `jobs`, computing nothing (e.g. to regenerate tables); a job without one gets a 'not run yet' stub."
+    from qdit.evaluate import record_key, find_record, method_options
+    from qdit.model import weights_sha256
+    sha, out = model_sha or weights_sha256(), []
+    for j in jobs:
+        proto = dict(n=P['n'], seed=j['seed'], steps=P['steps'], cfg=1.5, scheduler='ddim')
+        r = find_record(record_key(sha, j['method'], method_options(j['method'], j['options']), proto), results)
+        out.append(dict(j, na='not run yet') if r is None else dict(r, setting=j['setting'], rung=j.get('rung'), tag=j['tag']))
     return out
 
 # %% ../nbs/13_results.ipynb #0a397433
