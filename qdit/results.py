@@ -167,8 +167,9 @@ def results_readme(recs:list, bench:dict|None=None) -> str:
     "The README's results block."
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
     caveat = ([f"**Quick protocol ({ns[0]} samples per row): at this size FID is dominated by sampling noise (several "
-               "quantized rows score below full precision, which no quantizer can really do), so these rows show that every "
-               "method runs, not how they rank; `make reproduce PROTOCOL=full` (1,000 samples, 3 seeds) is the comparison.**", '']
+               "quantized rows score below full precision, which no quantizer can really do), so the FID columns show that every "
+               "method runs, not how they rank; the paired columns (FID to FP, PSNR to FP) do rank them. `make reproduce "
+               "PROTOCOL=full` (1,000 samples, 3 seeds) is the FID comparison.**", '']
               if ns and ns[0] < 1000 else [])
     parts = caveat + ["Embedded model, DDIM 50 steps, CFG 1.5, paired seeds; FID/sFID/IS/Precision/Recall in the reference "
              "classifier's feature space (lower FID is better). *FID to FP*, *PSNR to FP* and *same class as FP* compare each "
