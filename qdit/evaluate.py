@@ -89,7 +89,8 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
                    batch_size:int=250, weights=None,     # folder of the weights (for the record's hash)
                    save:bool=False, results=None,        # append the record to `results` (default data/results/records.jsonl)
                    reuse:bool=True, progress:bool=True, tag:str|None=None,
-                   paired:bool=True) -> dict:            # also compare each sample with its full-precision twin
+                   paired:bool=True,                     # also compare each sample with its full-precision twin
+                   compute:bool=True) -> dict|None:      # False: only look up the stored record (None if there is none)
     "Sample `n` paired images with `method` applied and return (and optionally store) the result record."
     if n < 4: raise ValueError(f"n must be at least 4 (Precision/Recall use 3 neighbours), got {n}")
     options = method_options(method, options)
@@ -99,7 +100,8 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     key = record_key(sha, method, options, proto)
     results = results or results_path(RESULTS_FILE)
     paired = paired and method != 'fp'
-    old = find_record(key, results) if reuse else None
+    old = find_record(key, results) if reuse or not compute else None
+    if not compute: return old
     if old is not None and (not paired or 'psnr_to_fp' in old['metrics']): return old   # older records lack the paired metrics
     model = model if model is not None else load_dit(weights)
     if paired: fp_images, _ = reference_samples(model, proto, batch_size, progress)   # before the method touches anything

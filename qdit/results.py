@@ -50,7 +50,11 @@ def run_job(job:dict, P:dict, model=None, results=None, progress:bool=False) -> 
                              batch_size=P['batch_size'], save=True, results=results, tag=job['tag'], progress=progress)
     except ValueError as e:
         return dict(job, na=str(e))
-    return dict(rec, setting=job['setting'], rung=job.get('rung'), tag=job['tag'])   # one record can serve a row and a rung
+    return _as_row(rec, job)
+
+def _as_row(rec:dict, job:dict) -> dict:
+    "A record labelled with its job's setting, rung and tag (one record can serve a row and a rung)."
+    return dict(rec, setting=job['setting'], rung=job.get('rung'), tag=job['tag'])
 
 def run_jobs(jobs:list, P:dict, model=None, results=None, progress:bool=True) -> list:
     "Evaluate every job in order (resumable: stored records are reused), with a progress bar."
@@ -60,15 +64,13 @@ def run_jobs(jobs:list, P:dict, model=None, results=None, progress:bool=True) ->
         bar.set_postfix_str(f"{j['setting']} {j['method']} seed {j['seed']}"); out.append(run_job(j, P, model, results))
     return out
 
-def stored_jobs(jobs:list, P:dict, model_sha:str|None=None, results=None) -> list:
+def stored_jobs(jobs:list, P:dict, results=None) -> list:
     "The stored records of `jobs`, computing nothing (e.g. to regenerate tables); a job without one gets a 'not run yet' stub."
-    from qdit.evaluate import record_key, find_record, method_options
-    from qdit.model import weights_sha256
-    sha, out = model_sha or weights_sha256(), []
+    out = []
     for j in jobs:
-        proto = dict(n=P['n'], seed=j['seed'], steps=P['steps'], cfg=1.5, scheduler='ddim')
-        r = find_record(record_key(sha, j['method'], method_options(j['method'], j['options']), proto), results)
-        out.append(dict(j, na='not run yet') if r is None else dict(r, setting=j['setting'], rung=j.get('rung'), tag=j['tag']))
+        r = evaluate_model(None, n=P['n'], seed=j['seed'], steps=P['steps'], method=j['method'], options=j['options'],
+                           results=results, compute=False)
+        out.append(dict(j, na='not run yet') if r is None else _as_row(r, j))
     return out
 
 # %% ../nbs/13_results.ipynb #0a397433
