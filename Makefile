@@ -45,11 +45,11 @@ test: $(STAMP) check-clean check-export
 	@echo "nbdev_test: $(words $(NBS)) passed, 0 failed"
 
 reproduce: $(STAMP) data
-	@mkdir -p build/executed; start=$$(date +%s); \
+	@mkdir -p build/executed data/results; start=$$(date +%s); n0=$$(cat data/results/records.jsonl 2>/dev/null | wc -l); \
 	for nb in $(NBS); do echo "== $$nb (PROTOCOL=$(PROTOCOL))"; \
 	  (cd nbs && QDIT_PROTOCOL=$(PROTOCOL) ../$(BIN)/jupyter nbconvert --to notebook --execute \
 	     --ExecutePreprocessor.timeout=-1 --output-dir ../build/executed ../$$nb) || exit 1; done; \
-	$(BIN)/python -c "from qdit.evaluate import note_run_time; note_run_time('make reproduce', '$(PROTOCOL)', $$(date +%s) - $$start)"
+	$(BIN)/python -c "from qdit.evaluate import note_run_time; note_run_time('make reproduce', '$(PROTOCOL)', $$(date +%s) - $$start, new_records=$$(cat data/results/records.jsonl | wc -l) - $$n0)"
 	@echo "reproduce: done. Executed notebooks (with figures) in build/executed/, figures in figures/, records in data/results/."
 
 lab: $(STAMP)

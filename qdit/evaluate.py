@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_evaluate.ipynb #65231e58
 from __future__ import annotations
-import json, argparse, datetime, hashlib
+import json, argparse, datetime, hashlib, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -17,8 +17,8 @@ from .qmodel import weight_bytes
 
 # %% auto #0
 __all__ = ['METHODS', 'RESULTS_FILE', 'METRICS', 'PAIRED_METRICS', 'register_method', 'load_methods', 'method_options',
-           'record_key', 'find_record', 'model_fingerprint', 'reference_samples', 'evaluate_model', 'eval_parser',
-           'cli_options', 'qdit_eval_cli', 'summarise', 'paired_differences', 'fmt_ms', 'markdown_table',
+           'record_key', 'find_record', 'model_fingerprint', 'reference_samples', 'evaluate_model', 'record_samples',
+           'eval_parser', 'cli_options', 'qdit_eval_cli', 'summarise', 'paired_differences', 'fmt_ms', 'markdown_table',
            'update_readme', 'fp_protocol', 'plot_loss_curve', 'class_grid', 'plot_grid', 'floor_key', 'floor_record',
            'plot_metric_vs_steps', 'fp_table', 'note_run_time']
 
@@ -83,6 +83,13 @@ def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True,
                             scheduler=proto['scheduler'], batch_size=batch_size, progress=progress)
     return reference_samples(model, proto, batch_size, images=images, labels=labels)
 
+def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int, sha:str, weights:Path, progress:bool):
+    "Apply `method` to `model` and sample under `proto`: (quantized model, images, labels, quantize timer, sample timer)."
+    with timer() as tq: qmodel = METHODS[method](model, calib=lambda: _calibration_of(model, sha, weights), **options)
+    with timer() as ts: images, labels = sample(qmodel, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
+                                                scheduler=proto['scheduler'], batch_size=batch_size, progress=progress)
+    return qmodel, images, labels, tq, ts
+
 def evaluate_model(model=None,                  # a DiT (default: the shipped embedded model)
                    n:int=1000, seed:int=0, steps:int=50, cfg:float=1.5, scheduler:str='ddim',
                    method:str='fp', options:dict|None=None,
@@ -105,9 +112,7 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     if old is not None and (not paired or 'psnr_to_fp' in old['metrics']): return old   # older records lack the paired metrics
     model = model if model is not None else load_dit(weights)
     if paired: fp_images, _ = reference_samples(model, proto, batch_size, progress)   # before the method touches anything
-    with timer() as tq: qmodel = METHODS[method](model, calib=lambda: _calibration_of(model, sha, weights), **options)
-    with timer() as ts: images, labels = sample(qmodel, n=n, seed=seed, steps=steps, cfg=cfg, scheduler=scheduler,
-                                                batch_size=batch_size, progress=progress)
+    qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress)
     if method == 'fp': reference_samples(model, proto, batch_size, images=images, labels=labels)   # later methods pair with these
     with timer() as tm:
         metrics = evaluate_images(images, labels)
@@ -117,8 +122,33 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
                model_bytes=model_bytes(qmodel), weight_bytes=weight_bytes(qmodel),
                quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(),
                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
-    if save: append_jsonl(rec, results)
+    if save: append_jsonl(rec, results); _save_samples(key, images, labels)
     return rec
+
+def _samples_path(key:str): from qdit.core import cache_path; return cache_path('samples', f'rec_{key}.safetensors', mkdir=True)
+
+def _save_samples(key:str, images, labels):
+    from safetensors.torch import save_file
+    save_file({'images': images.contiguous(), 'labels': labels.contiguous()}, _samples_path(key))
+
+def record_samples(rec:dict, model=None, weights=None, batch_size:int=250, progress:bool=True):
+    """The (images, labels) a stored record was measured on, from data/cache/samples/. If they were not kept and `model`
+    (the full-precision DiT of the record) is given, they are regenerated, checked against the record's FID and kept;
+    otherwise None."""
+    from safetensors.torch import load_file
+    path = _samples_path(rec['key'])
+    if path.exists(): t = load_file(path); return t['images'], t['labels']
+    if model is None: return None
+    if rec['method'] == 'fp': return reference_samples(model, rec['protocol'], batch_size, progress)   # kept as the paired twins
+    weights = Path(weights or default_model_dir()); sha = weights_sha256(weights)
+    if sha != rec['model_sha256']: raise ValueError(f"record {rec['key']} was measured on model {rec['model_sha256'][:12]}, "
+                                                    f"not on the weights in {weights} ({sha[:12]})")
+    _, images, labels, _, _ = _method_samples(model, rec['method'], rec['options'], rec['protocol'], batch_size, sha, weights, progress)
+    fid, was = evaluate_images(images, labels)['fid'], rec['metrics']['fid']
+    if abs(fid - was) > 1e-3 * abs(was):
+        warnings.warn(f"regenerated samples of record {rec['key']} give FID {fid:.4f}, the record says {was:.4f}")
+    _save_samples(rec['key'], images, labels)
+    return images, labels
 
 # %% ../nbs/08_evaluate.ipynb #c1600f63
 class _OneLineParser(argparse.ArgumentParser):
@@ -305,16 +335,18 @@ def fp_table(records:list, model_sha:str|None=None) -> str:
     return markdown_table(['model', 'samples', 'FID', 'sFID', 'IS', 'Precision', 'Recall', 'class accuracy'], rows)
 
 # %% ../nbs/08_evaluate.ipynb #a450e34f
-def note_run_time(kind:str, proto:str, seconds:float, path=None, readme:bool=True) -> dict:
-    "Record a timed command (e.g. make reproduce) and regenerate the README's timing block."
+def note_run_time(kind:str, proto:str, seconds:float, path=None, readme:bool=True, new_records:int|None=None) -> dict:
+    """Record a timed command (e.g. make reproduce) and regenerate the README's timing block. `new_records`: how many
+    result records the run computed (0 = everything was reused from the cache), so cold and warm runs can be told apart."""
     import platform, os
     from qdit.core import proj_path
     rec = dict(kind=kind, protocol=proto, wall_s=round(float(seconds), 1), cpus=os.cpu_count(), machine=platform.machine(),
-               notebooks=len(list(proj_path('nbs').glob('[0-9]*.ipynb'))),
+               notebooks=len(list(proj_path('nbs').glob('[0-9]*.ipynb'))), new_records=new_records,
                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
     path = path or results_path('runs.jsonl'); append_jsonl(rec, path)
     if readme:
-        rows = [[r['kind'], r['protocol'], r.get('notebooks', '-'), f"{r['wall_s'] / 60:.1f} min", r['cpus'], r['time'][:10]]
-                for r in read_jsonl(path)[-6:]]
-        update_readme('runtime', markdown_table(['command', 'protocol', 'notebooks', 'wall time', 'CPU cores', 'date'], rows))
+        rows = [[r['kind'], r['protocol'], r.get('notebooks', '-'), '-' if r.get('new_records') is None else r['new_records'],
+                 f"{r['wall_s'] / 60:.1f} min", r['cpus'], r['time'][:10]] for r in read_jsonl(path)[-6:]]
+        update_readme('runtime', markdown_table(['command', 'protocol', 'notebooks', 'records computed', 'wall time', 'CPU cores',
+                                                 'date'], rows))
     return rec

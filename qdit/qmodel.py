@@ -10,14 +10,14 @@ from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .quant import (check_bits, block_size, choose_qparams, qparams_from_range, quantize, dequantize, fake_quant,
+from .quant import (check_bits, block_size, choose_qparams, qparams_from_range, quantize, dequantize, fake_quant, quant_dequant,
                         packed_bytes, mse_qparams, mse_range, _split)
 from .gptq import Hessian, gptq_quantize
 
 # %% auto #0
 __all__ = ['KINDS', 'quant_layers', 'layer_in_features', 'QuantConfig', 'resolve_layer', 'resolve', 'ActQuant', 'QLinear',
            'rtn_weight', 'calib_batches', 'spearman', 'smoothing_factors', 'quantize_dit', 'weight_bytes',
-           'save_quantized', 'load_quantized', 'xl_calibration', 'bench_gptq_xl']
+           'save_quantized', 'load_quantized', 'xl_calibration', 'bench_gptq_xl', 'bench_act_quant']
 
 # %% ../nbs/11_qmodel.ipynb #65928f4b
 KINDS = ('adaln', 'qkv', 'proj', 'fc1', 'fc2')        # in the order a block computes them
@@ -138,7 +138,7 @@ class ActQuant(nn.Module):
         if self.observe: self._observe(x2); return x
         if torch.isinf(self.lo).any(): raise RuntimeError("static activation quantizer has no range: calibrate it first (observe=True)")
         s, z = qparams_from_range(self.lo, self.hi, self.bits, self.sym); blk = self._static_block(x2)
-        return dequantize(quantize(x2, s, z, self.bits, blk, self.sym), s, z, blk, x.dtype).reshape(x.shape)
+        return quant_dequant(x2, s, z, self.bits, blk, self.sym).reshape(x.shape)
 
     def forward(self, x):
         m = self._memo
@@ -380,3 +380,27 @@ def bench_gptq_xl(depth:int=28, n_calib:int=256, wbits:int=4, abits:int=8, group
                 peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, rss_before_gb=rss0 / 2**20,
                 fp32_weight_mb=weight_bytes(m) / 2**20, quant_weight_mb=weight_bytes(q) / 2**20,
                 threads=torch.get_num_threads(), versions=versions())
+
+# %% ../nbs/11_qmodel.ipynb #5b6b5961
+def bench_act_quant(tokens:int=200 * 49, widths=(256, 1024), group:int=32, bits:int=8, repeats:int=10,
+                    model=None, n:int=100, steps:int=4) -> dict:
+    "Seconds per call of fused vs two-step fake quantization, and (given a model) of FP vs dynamic W4A8 sampling."
+    import time
+    from qdit.core import versions
+    def best(f):
+        f(); ts = []
+        for _ in range(repeats): t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+        return min(ts)
+    out = dict(tokens=tokens, group=group, bits=bits, threads=torch.get_num_threads(), versions=versions(), widths={})
+    for C in widths:
+        x = torch.randn(tokens, C); blk = block_size(x.shape, group); s, z = choose_qparams(x, bits, blk)
+        two = best(lambda: dequantize(quantize(x, s, z, bits, blk), s, z, blk)); one = best(lambda: quant_dequant(x, s, z, bits, blk))
+        out['widths'][C] = dict(two_step_s=two, fused_s=one, speedup=two / one)
+    if model is not None:
+        from qdit.sampler import sample
+        q = quantize_dit(model, QuantConfig(4, 8, group, group, act='dynamic', weights='rtn'), progress=False)
+        t = {}
+        for name, m in (('fp', model), ('w4a8_dynamic', q)):
+            t0 = time.perf_counter(); sample(m, n=n, seed=0, steps=steps, progress=False); t[name] = time.perf_counter() - t0
+        out['sampling'] = dict(n=n, steps=steps, fp_s=t['fp'], w4a8_dynamic_s=t['w4a8_dynamic'], ratio=t['w4a8_dynamic'] / t['fp'])
+    return out

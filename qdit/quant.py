@@ -7,8 +7,8 @@ from __future__ import annotations
 import torch
 
 # %% auto #0
-__all__ = ['check_bits', 'block_size', 'qrange', 'qparams_from_range', 'choose_qparams', 'quantize', 'dequantize', 'fake_quant',
-           'quant_error', 'packed_bytes', 'mse_range', 'mse_qparams']
+__all__ = ['check_bits', 'block_size', 'qrange', 'qparams_from_range', 'choose_qparams', 'quantize', 'dequantize',
+           'quant_dequant', 'fake_quant', 'quant_error', 'packed_bytes', 'mse_range', 'mse_qparams']
 
 # %% ../nbs/09_quant.ipynb #2c6e3474
 def check_bits(bits) -> int:
@@ -69,11 +69,17 @@ def dequantize(q:torch.Tensor, scale, zero, block, dtype=torch.float32) -> torch
     return ((qs - _expand(zero, block)) * _expand(scale, block)).reshape(q.shape).to(dtype)
 
 # %% ../nbs/09_quant.ipynb #e49b7bc7
+def quant_dequant(x:torch.Tensor, scale, zero, bits:int, block, sym:bool=False, dtype=None) -> torch.Tensor:
+    "`dequantize(quantize(x, ...))` in one pass of in-place operations (bit-identical), in `dtype` (default x's)."
+    lo, hi = qrange(bits, sym); s, z = _expand(scale, block), _expand(zero, block)
+    q = torch.div(_split(x.float(), block), s).round_().add_(z).clamp_(lo, hi)     # the codes, held as floats
+    return q.sub_(z).mul_(s).reshape(x.shape).to(dtype or x.dtype)
+
 def fake_quant(x:torch.Tensor, bits:int, group='channel', sym:bool=False) -> torch.Tensor:
     "Quantize-dequantize `x` (reduction axis last) with min/max parameters of its own blocks; keeps dtype and shape."
     shape = x.shape; x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
     blk = block_size(x2.shape, group); s, z = choose_qparams(x2, bits, blk, sym)
-    return dequantize(quantize(x2, s, z, bits, blk, sym), s, z, blk, x.dtype).reshape(shape)
+    return quant_dequant(x2, s, z, bits, blk, sym).reshape(shape)
 
 def quant_error(x:torch.Tensor, xh:torch.Tensor) -> float:
     "Relative Frobenius error ||x - x̂|| / ||x||."

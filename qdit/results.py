@@ -5,6 +5,7 @@
 # %% ../nbs/13_results.ipynb #4d1082a0
 from __future__ import annotations
 import numpy as np
+import torch
 from .core import protocol
 from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, METRICS, PAIRED_METRICS
 from .methods import ladder
@@ -12,7 +13,8 @@ from .methods import ladder
 # %% auto #0
 __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job', 'run_jobs',
            'stored_jobs', 'headline_jobs', 'results_table', 'ladder_table', 'paper_table', 'plot_fid_by_method',
-           'method_grids', 'plot_method_grids', 'results_readme']
+           'fid_terms', 'noise_curve', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'method_grids',
+           'plot_method_grids', 'results_readme']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -143,6 +145,59 @@ def plot_fid_by_method(recs:list, settings=None):
     ax.set_xticks(range(len(settings)), settings); ax.set(ylabel='FID (classifier features)', yscale='log')
     ax.legend(fontsize=7, ncol=2); fig.tight_layout(); return fig
 
+# %% ../nbs/13_results.ipynb #605c072b
+def fid_terms(images, stats:dict|None=None, net=None) -> dict:
+    "Real-data FID of `images` split into the mean term |mu_g - mu_r|^2 and the covariance term, with the feature spread Tr(Sigma)."
+    from qdit.metrics import load_classifier, load_reference_stats, extract_features, feature_stats, frechet_distance
+    net = net or load_classifier(); stats = stats or load_reference_stats()[0]
+    mu, sig = feature_stats(extract_features(net, images)['pool'])
+    mr, sr = stats['pool_mu'].numpy(), stats['pool_sigma'].numpy()
+    fid, mean = frechet_distance(mu, sig, mr, sr), float(((mu - mr) ** 2).sum())
+    return dict(fid=fid, mean_term=mean, cov_term=fid - mean, spread=float(np.trace(sig)), spread_real=float(np.trace(sr)))
+
+def noise_curve(images, psnrs=(50, 45, 40, 37, 34, 30), seed:int=0, stats:dict|None=None, net=None) -> list[dict]:
+    "FID terms of `images` plus i.i.d. Gaussian pixel noise at each target PSNR (dB, data range 2), with the PSNR reached."
+    from torchmetrics.functional.image import peak_signal_noise_ratio
+    g, out = torch.Generator().manual_seed(seed), []
+    for p in psnrs:
+        x = images + (2.0 / 10 ** (p / 20)) * torch.randn(images.shape, generator=g)
+        psnr = peak_signal_noise_ratio(x.double(), images.double(), data_range=2.0, reduction='none', dim=(1, 2, 3))
+        out.append(dict(target_psnr=float(p), psnr_to_fp=float(psnr.mean()), **fid_terms(x, stats, net)))
+    return out
+
+def fid_anatomy(recs:list, model=None, batch_size:int=250) -> list[dict]:
+    "FID terms of the samples behind each record (regenerated from `model` where they were not kept; skipped if no model)."
+    from qdit.evaluate import record_samples
+    out = []
+    for r in recs:
+        got = record_samples(r, model, batch_size=batch_size, progress=False)
+        if got is None: continue
+        m = r['metrics']
+        out.append(dict(label=r.get('rung') or LABELS[r['method']], setting=r.get('setting'), key=r['key'], n=m['n'],
+                        recall=m['recall'], psnr_to_fp=m.get('psnr_to_fp'), fid_to_fp=m.get('fid_to_fp'), **fid_terms(got[0])))
+    return out
+
+def anatomy_table(rows:list, curve:list|None=None) -> str:
+    "Markdown: FID, its two terms and the spread of each record's samples (and of FP plus noise, if given)."
+    f = lambda v, d=2: '-' if v is None else f'{v:.{d}f}'
+    body = [[r['label'], f(r['fid']), f(r['mean_term']), f(r['cov_term']), f(r['spread'], 1), f(r['recall'], 3),
+             f(r['psnr_to_fp'], 1), f(r['fid_to_fp'])] for r in rows]
+    body += [[f"FP + noise, {c['psnr_to_fp']:.1f} dB", f(c['fid']), f(c['mean_term']), f(c['cov_term']), f(c['spread'], 1), '-',
+              f(c['psnr_to_fp'], 1), '-'] for c in (curve or [])]
+    real = f"spread (real {rows[0]['spread_real']:.1f})" if rows else 'spread'
+    return markdown_table(['samples', 'FID', 'mean term', 'cov. term', real, 'Recall', 'PSNR to FP (dB)', 'FID to FP'], body)
+
+def plot_fid_vs_psnr(rows:list, curve:list):
+    "Real-data FID against PSNR to FP: FP plus i.i.d. noise as a line, each record's samples as a point."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    ax.plot([c['psnr_to_fp'] for c in curve], [c['fid'] for c in curve], 'o-', c='0.6', ms=3, label='FP + i.i.d. pixel noise')
+    for i, r in enumerate(rows):
+        if r['psnr_to_fp'] is None: ax.axhline(r['fid'], c='k', ls='--', lw=1, label=f"{r['label']} (FID {r['fid']:.1f})"); continue
+        ax.scatter(r['psnr_to_fp'], r['fid'], color=plt.cm.tab10(i), zorder=3, label=f"{r['setting']} {r['label']}")
+    ax.set(xlabel='PSNR to full precision (dB; right = closer)', ylabel='real-data FID (classifier features)')
+    ax.legend(fontsize=6.5); fig.tight_layout(); return fig
+
 # %% ../nbs/13_results.ipynb #5120bd05
 def method_grids(model, methods:list, setting:str='W4A8', group:int=32, per_class:int=2, steps:int=50, calib=None) -> dict:
     "Class-grid samples (same noise) of full precision and each method at `setting`."
@@ -165,8 +220,8 @@ def plot_method_grids(grids:dict, per_class:int=2, title:str=''):
     fig.suptitle(title, fontsize=9); fig.tight_layout(); return fig
 
 # %% ../nbs/13_results.ipynb #18932c84
-def results_readme(recs:list, bench:dict|None=None) -> str:
-    "The README's results block."
+def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None) -> str:
+    "The README's results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, if given)."
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
     caveat = ([f"**Quick protocol ({ns[0]} samples per row): at this size FID is dominated by sampling noise (several "
                "quantized rows score below full precision, which no quantizer can really do), so the FID columns show that every "
@@ -180,6 +235,11 @@ def results_readme(recs:list, bench:dict|None=None) -> str:
              ladder_table(recs), '', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable "
              "in value with the rows above):", '', paper_table(), '',
              'Paper ablation (FID): ' + ', '.join(f'{a} {b}' for a, b in PAPER_LADDER) + '.']
+    if anatomy and anatomy['records']:
+        parts += ['', f"**Why real-data FID and fidelity to FP disagree** (seed 0, {anatomy['records'][0]['n']} samples): FID split into its "
+                  "mean and covariance terms, the spread Tr(Σ) of the samples' features, and the full-precision samples with i.i.d. "
+                  "pixel noise of a given PSNR (unstructured error of that size) for comparison.", '',
+                  anatomy_table(anatomy['records'], anatomy['noise'])]
     if bench: parts += ['', f"GPTQ W{bench['wbits']}A{bench['abits']} (g={bench['group']}) of a randomly initialised DiT-XL/2-shaped "
                         f"model ({bench['depth']} blocks, {bench['n_calib']} calibration samples, sequential='{bench['sequential']}', "
                         f"{bench['threads']} threads): **{bench['quant_wall_s'] / 60:.1f} min**, peak memory (max RSS) "
