@@ -11,10 +11,10 @@ from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, METRICS
 from .methods import ladder
 
 # %% auto #0
-__all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job', 'run_jobs',
-           'stored_jobs', 'headline_jobs', 'results_table', 'ladder_table', 'paper_table', 'plot_fid_by_method',
-           'fid_terms', 'noise_curve', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'method_grids',
-           'plot_method_grids', 'results_readme']
+__all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job',
+           'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'ladder_table',
+           'paper_table', 'plot_fid_by_method', 'fid_terms', 'noise_curve', 'fid_anatomy', 'anatomy_table',
+           'plot_fid_vs_psnr', 'method_grids', 'plot_method_grids', 'results_readme']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -28,7 +28,7 @@ def results_protocol(name:str|None=None) -> dict:
     return dict(test=dict(n=8, steps=2, seeds=[0], settings=['W8A8', 'W4A8'], methods=['rtn', 'qdit'], group=32, batch_size=8,
                           ladder=['W4A8'], grid=False),
                 quick=dict(n=100, steps=50, seeds=[0], settings=['W8A8', 'W4A8'], methods=list(BASELINES) + ['qdit'], group=32,
-                           batch_size=250, ladder=['W4A8'], grid=True),
+                           batch_size=250, ladder=['W4A8', 'W4A4'], grid=True),
                 full=dict(n=1000, steps=50, seeds=[0, 1, 2], settings=list(SETTINGS), methods=list(BASELINES) + ['qdit'], group=32,
                           batch_size=250, ladder=['W4A8', 'W4A4'], grid=True))[name or protocol()]
 
@@ -72,8 +72,15 @@ def stored_jobs(jobs:list, P:dict, results=None) -> list:
     for j in jobs:
         r = evaluate_model(None, n=P['n'], seed=j['seed'], steps=P['steps'], method=j['method'], options=j['options'],
                            results=results, compute=False)
-        out.append(dict(j, na='not run yet') if r is None else _as_row(r, j))
+        out.append(dict(j, na=NOT_RUN) if r is None else _as_row(r, j))
     return out
+
+NOT_RUN = 'not run yet'
+
+def protocol_records(name:str, results=None) -> list:
+    "Every stored record of protocol `name`'s plan and headline seeds (stubs for jobs not run yet), computing nothing."
+    P = results_protocol(name); recs = stored_jobs(results_plan(P), P, results)
+    return recs + stored_jobs(headline_jobs(recs, P), P, results)
 
 # %% ../nbs/13_results.ipynb #0a397433
 def headline_jobs(done:list, P:dict) -> list[dict]:
@@ -96,6 +103,7 @@ def results_table(recs:list) -> str:
     for key in order:
         if key not in groups: continue
         rs = groups[key]; ok = [r for r in rs if 'metrics' in r]
+        if not ok and all(r.get('na') == NOT_RUN for r in rs): continue      # stored-records view: nothing to show yet
         if not ok: rows.append([key[0], LABELS[key[1]], 'n/a'] + ['-'] * (len(METRICS) + len(PAIRED_METRICS) + 2)); continue
         s = summarise(ok, METRICS + PAIRED_METRICS)
         rows.append([key[0], LABELS[key[1]], f"{ok[0]['protocol']['n']} x {len(ok)}"] + [_fmt(s, m) for m in METRICS + PAIRED_METRICS] +
@@ -220,21 +228,24 @@ def plot_method_grids(grids:dict, per_class:int=2, title:str=''):
     fig.suptitle(title, fontsize=9); fig.tight_layout(); return fig
 
 # %% ../nbs/13_results.ipynb #18932c84
-def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None) -> str:
-    "The README's results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, if given)."
+def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True) -> str:
+    "A README results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if asked)."
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
+    todo = [r for r in recs if r.get('na') == NOT_RUN]
     caveat = ([f"**Quick protocol ({ns[0]} samples per row): at this size FID is dominated by sampling noise (several "
                "quantized rows score below full precision, which no quantizer can really do), so the FID columns show that every "
                "method runs, not how they rank; the paired columns (FID to FP, PSNR to FP) do rank them. `make reproduce "
                "PROTOCOL=full` (1,000 samples, 3 seeds) is the FID comparison.**", '']
               if ns and ns[0] < 1000 else [])
+    if todo: caveat += [f"**In progress: {len(recs) - len(todo)} of {len(recs)} evaluations of this protocol are stored; the rows below "
+                        "are those. The rest are not run yet (`make reproduce PROTOCOL=full` resumes them).**", '']
     parts = caveat + ["Embedded model, DDIM 50 steps, CFG 1.5, paired seeds; FID/sFID/IS/Precision/Recall in the reference "
              "classifier's feature space (lower FID is better). *FID to FP*, *PSNR to FP* and *same class as FP* compare each "
              "quantized sample with the full-precision sample drawn from the same noise and label (0, higher, 1 is perfect): "
              "unlike FID they cannot improve by chance, so they rank methods even where FID's sampling noise does not.", '', results_table(recs), '', '**Ablation ladder**', '',
-             ladder_table(recs), '', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable "
-             "in value with the rows above):", '', paper_table(), '',
-             'Paper ablation (FID): ' + ', '.join(f'{a} {b}' for a, b in PAPER_LADDER) + '.']
+             ladder_table(recs)]
+    if paper: parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with the rows "
+                        "above):", '', paper_table(), '', 'Paper ablation (FID): ' + ', '.join(f'{a} {b}' for a, b in PAPER_LADDER) + '.']
     if anatomy and anatomy['records']:
         parts += ['', f"**Why real-data FID and fidelity to FP disagree** (seed 0, {anatomy['records'][0]['n']} samples): FID split into its "
                   "mean and covariance terms, the spread Tr(Σ) of the samples' features, and the full-precision samples with i.i.d. "
