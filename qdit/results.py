@@ -176,9 +176,10 @@ def noise_curve(images, psnrs=(50, 45, 40, 37, 34, 30), seed:int=0, stats:dict|N
 def fid_anatomy(recs:list, model=None, batch_size:int=250) -> list[dict]:
     "FID terms of the samples behind each record (regenerated from `model` where they were not kept; skipped if no model)."
     from qdit.evaluate import record_samples
-    out = []
+    out, seen = [], set()
     for r in recs:
-        got = record_samples(r, model, batch_size=batch_size, progress=False)
+        if r['key'] in seen: continue       # one record can serve a ladder rung and a results row
+        seen.add(r['key']); got = record_samples(r, model, batch_size=batch_size, progress=False)
         if got is None: continue
         m = r['metrics']
         out.append(dict(label=r.get('rung') or LABELS[r['method']], setting=r.get('setting'), key=r['key'], n=m['n'],
@@ -188,6 +189,7 @@ def fid_anatomy(recs:list, model=None, batch_size:int=250) -> list[dict]:
 def anatomy_table(rows:list, curve:list|None=None) -> str:
     "Markdown: FID, its two terms and the spread of each record's samples (and of FP plus noise, if given)."
     f = lambda v, d=2: '-' if v is None else f'{v:.{d}f}'
+    rows = list({r.get('key', i): r for i, r in enumerate(rows)}.values())     # a record listed twice is shown once
     body = [[r['label'], f(r['fid']), f(r['mean_term']), f(r['cov_term']), f(r['spread'], 1), f(r['recall'], 3),
              f(r['psnr_to_fp'], 1), f(r['fid_to_fp'])] for r in rows]
     body += [[f"FP + noise, {c['psnr_to_fp']:.1f} dB", f(c['fid']), f(c['mean_term']), f(c['cov_term']), f(c['spread'], 1), '-',
