@@ -8,8 +8,8 @@ import json, argparse, datetime, hashlib, warnings
 from pathlib import Path
 import numpy as np
 import torch
-from .core import (results_path, key_hash, tensor_sha256, versions, model_bytes, timer, append_jsonl, read_jsonl,
-                       set_threads, protocol, image_grid)
+from .core import (results_path, cache_path, key_hash, tensor_sha256, versions, model_bytes, timer, append_jsonl,
+                       read_jsonl, set_threads, protocol, image_grid)
 from .model import load_dit, default_model_dir, weights_sha256
 from .sampler import sample, SCHEDULERS
 from .metrics import evaluate_images, paired_metrics
@@ -61,7 +61,6 @@ def find_record(key:str, path=None) -> dict|None:
 def _calibration_of(model, sha:str, weights:Path) -> dict:
     "The SPEC §6 calibration set of the model at `weights` (cached in data/calibration/ for the shipped one)."
     from qdit.calibration import calibration_set
-    from qdit.core import cache_path
     path = None if Path(weights).resolve() == default_model_dir().resolve() else cache_path(f'calib_{sha[:16]}.safetensors')
     return calibration_set(model, sha, path)
 
@@ -71,14 +70,22 @@ def model_fingerprint(model) -> str:
     for k, v in sorted(model.state_dict().items()): h.update(k.encode()); h.update(tensor_sha256(v).encode())
     return h.hexdigest()[:16]
 
+def _save_samples(path:Path, images, labels):
+    from safetensors.torch import save_file
+    save_file({'images': images.contiguous(), 'labels': labels.contiguous()}, path)
+
+def _load_samples(path:Path):
+    "(images, labels) stored by `_save_samples`, or None if there is no such file."
+    from safetensors.torch import load_file
+    if not path.exists(): return None
+    t = load_file(path); return t['images'], t['labels']
+
 def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True, images=None, labels=None):
     "Full-precision samples of `model` under `proto`, cached in data/cache/samples/ by model fingerprint and protocol."
-    from safetensors.torch import save_file, load_file
-    from qdit.core import cache_path
     key = dict(model=model_fingerprint(model), protocol=proto, batch_size=batch_size)   # DDPM noise is drawn per batch
     path = cache_path('samples', f"fp_{key_hash(key)}.safetensors", mkdir=True)
-    if images is not None: save_file({'images': images.contiguous(), 'labels': labels.contiguous()}, path); return images, labels
-    if path.exists(): t = load_file(path); return t['images'], t['labels']
+    if images is not None: _save_samples(path, images, labels); return images, labels
+    if (got := _load_samples(path)) is not None: return got
     images, labels = sample(model, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
                             scheduler=proto['scheduler'], batch_size=batch_size, progress=progress)
     return reference_samples(model, proto, batch_size, images=images, labels=labels)
@@ -122,22 +129,16 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
                model_bytes=model_bytes(qmodel), weight_bytes=weight_bytes(qmodel),
                quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(),
                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
-    if save: append_jsonl(rec, results); _save_samples(key, images, labels)
+    if save: append_jsonl(rec, results); _save_samples(_samples_path(key), images, labels)
     return rec
 
-def _samples_path(key:str): from qdit.core import cache_path; return cache_path('samples', f'rec_{key}.safetensors', mkdir=True)
-
-def _save_samples(key:str, images, labels):
-    from safetensors.torch import save_file
-    save_file({'images': images.contiguous(), 'labels': labels.contiguous()}, _samples_path(key))
+def _samples_path(key:str) -> Path: return cache_path('samples', f'rec_{key}.safetensors', mkdir=True)
 
 def record_samples(rec:dict, model=None, weights=None, batch_size:int=250, progress:bool=True):
     """The (images, labels) a stored record was measured on, from data/cache/samples/. If they were not kept and `model`
     (the full-precision DiT of the record) is given, they are regenerated, checked against the record's FID and kept;
     otherwise None."""
-    from safetensors.torch import load_file
-    path = _samples_path(rec['key'])
-    if path.exists(): t = load_file(path); return t['images'], t['labels']
+    if (got := _load_samples(_samples_path(rec['key']))) is not None: return got
     if model is None: return None
     if rec['method'] == 'fp': return reference_samples(model, rec['protocol'], batch_size, progress)   # kept as the paired twins
     weights = Path(weights or default_model_dir()); sha = weights_sha256(weights)
@@ -147,7 +148,7 @@ def record_samples(rec:dict, model=None, weights=None, batch_size:int=250, progr
     fid, was = evaluate_images(images, labels)['fid'], rec['metrics']['fid']
     if abs(fid - was) > 1e-3 * abs(was):
         warnings.warn(f"regenerated samples of record {rec['key']} give FID {fid:.4f}, the record says {was:.4f}")
-    _save_samples(rec['key'], images, labels)
+    _save_samples(_samples_path(rec['key']), images, labels)
     return images, labels
 
 # %% ../nbs/08_evaluate.ipynb #c1600f63
