@@ -175,8 +175,9 @@ class EvolutionarySearch:
             if k not in seen: seen.add(k); pop.append(g)
 
     def run(self, wall_s:float|None=None, progress:bool=True) -> dict:
+        "Search; `wall_s` budgets the *logged* evaluation seconds, so a resumed run stops exactly where an uninterrupted one would."
         from tqdm.auto import tqdm
-        rng, t0, self.new = random.Random(self.seed), time.time(), 0
+        rng, t0, self.new, spent = random.Random(self.seed), time.time(), 0, 0.0
         rand = lambda: random_genome(self.space, self.costs, self.budget, rng)
         evaluated = set(); pop, seen = [], set()
         for g in self.init: pop.append(g); seen.add(genome_key(g))
@@ -185,8 +186,8 @@ class EvolutionarySearch:
         bar = tqdm(total=self.generations * self.population, desc='search', disable=not progress)
         for gen in range(self.generations):
             for g in pop:
-                if wall_s is not None and time.time() - t0 > wall_s and genome_key(g) not in self.done: stopped = True; break
-                self._eval(g, gen); evaluated.add(genome_key(g)); bar.update(1)
+                if wall_s is not None and spent >= wall_s: stopped = True; break
+                self._eval(g, gen); evaluated.add(genome_key(g)); spent += self.done[genome_key(g)]['wall_s']; bar.update(1)
                 bar.set_postfix_str(f"best {min(self.done[k]['fitness'] for k in evaluated):.4g}")
             if stopped: break
             ranked = sorted({genome_key(g): g for g in top + pop}.items(), key=lambda kv: (self.done[kv[0]]['fitness'], kv[0]))
@@ -203,7 +204,7 @@ class EvolutionarySearch:
         bar.close()
         best_k = min(evaluated, key=lambda k: (self.done[k]['fitness'], k))
         return dict(genome=self.done[best_k]['genome'], fitness=self.done[best_k]['fitness'], history=history,
-                    evaluations=len(evaluated), new_evaluations=self.new, stopped_early=stopped, wall_s=time.time() - t0,
+                    evaluations=len(evaluated), new_evaluations=self.new, stopped_early=stopped, wall_s=time.time() - t0, eval_s=spent,
                     cost=genome_cost(self.done[best_k]['genome'], self.costs), budget=self.budget)
 
 # %% ../nbs/15_search.ipynb #7cb41c6a
@@ -244,10 +245,10 @@ def hessian_scores(gq:GenomeQuantizer, calib:dict) -> dict:
 FITNESSES = ('fid', 'fid_to_fp', 'proxy')
 
 def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candidates=(8, 16, 32, 64, 128),
-               fitness:str='fid_to_fp', n:int=64, steps:int=10, seed:int=0, minutes:float|None=60, log=None, out=None,
+               fitness:str='fid_to_fp', n:int=64, steps:int=10, seed:int=0, minutes:float|None=59, log=None, out=None,
                model_sha:str='', progress:bool=True, weights:str='gptq', **evo) -> dict:
     "Evolutionary group-size search at W{wbits}A{abits} against the uniform-`group` budget; returns the result record."
-    from qdit.core import data_path, save_json
+    from qdit.core import data_path, save_json, proj_root
     base = QuantConfig(wbits, abits, group, group, weights=weights)
     space, costs = search_space(model, candidates), layer_costs(model)
     ref = uniform_genome(space, group); budget = genome_cost(ref, costs)
@@ -259,9 +260,11 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo))
     with timer() as tq: gq = GenomeQuantizer(model, space, base, calib, progress=progress)
     es = EvolutionarySearch(space, costs, budget, lambda g: fit(gq.assemble(g)), log, run_key, init=[ref], seed=seed, **evo)
-    res = es.run(None if minutes is None else minutes * 60 - tq['s'], progress=progress)
+    res = es.run(None if minutes is None else minutes * 60, progress=progress)
     genome_config(res['genome'], base).save(out)
-    rec = dict(res, tag=tag, config=str(out), log=str(log), fitness_spec=fit.spec(), reference_group=group, cache_wall_s=tq['s'],
+    root = proj_root().resolve(); rel = lambda q: str(q.resolve().relative_to(root)) if q.resolve().is_relative_to(root) else str(q)
+    rec = dict(res, tag=tag, config=rel(out), log=rel(log), fitness_spec=fit.spec(), reference_group=group, cache_wall_s=tq['s'],
+               search_s=tq['s'] + res['eval_s'],   # the search's cost: cache + every evaluation it used, replayed ones at their logged time
                reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None, run_key=run_key)
     save_json(rec, out.with_suffix('.record.json')); return rec
 
@@ -277,7 +280,8 @@ def search_parser() -> argparse.ArgumentParser:
     p.add_argument('--n', type=_positive(int, 4), default=64, help='samples per fitness evaluation')
     p.add_argument('--steps', type=_positive(int), default=10, help='DDIM steps per fitness evaluation')
     p.add_argument('--population', type=_positive(int, 2), default=50); p.add_argument('--generations', type=_positive(int), default=10)
-    p.add_argument('--minutes', type=float, default=60, help='wall-time budget (the log keeps everything; rerun to resume)')
+    p.add_argument('--minutes', type=float, default=59,
+                   help='budget of fitness-evaluation minutes, counted from the log, so a resumed search stops where an uninterrupted one would')
     p.add_argument('--seed', type=_positive(int, 0), default=0)
     p.add_argument('--out', default=None, help='where to write the searched QuantConfig JSON (default data/search/)')
     p.add_argument('--threads', type=_positive(int), default=None); p.add_argument('--quiet', action='store_true')
@@ -298,7 +302,7 @@ def qdit_search_cli(argv=None):
                          a.seed, a.minutes, out=a.out, model_sha=sha, progress=not a.quiet,
                          population=a.population, generations=a.generations)
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_search: error: {e}\n")
-    print(json.dumps({k: rec[k] for k in ('fitness', 'reference_fitness', 'cost', 'budget', 'evaluations', 'wall_s', 'config')}))
+    print(json.dumps({k: rec[k] for k in ('fitness', 'reference_fitness', 'cost', 'budget', 'evaluations', 'search_s', 'wall_s', 'config')}))
 
 # %% ../nbs/15_search.ipynb #d72368e6
 def allocations(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates, weights:str='gptq',
