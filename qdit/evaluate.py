@@ -264,7 +264,7 @@ def update_readme(section:str, text:str, path=None) -> bool:
 def fp_protocol(name:str|None=None) -> dict:
     "Sizes of the full-precision evaluation under the active (or named) protocol."
     p = dict(test=dict(n=16, seeds=[0], sweep_n=16, sweep_steps=[2, 4], batch_size=16, save=False),
-             quick=dict(n=1000, seeds=[0], sweep_n=250, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True),
+             quick=dict(n=1000, seeds=[0], sweep_n=100, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True),
              full=dict(n=1000, seeds=[0, 1, 2], sweep_n=1000, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True))
     return p[name or protocol()]
 
@@ -339,15 +339,17 @@ def fp_table(records:list, model_sha:str|None=None) -> str:
 def note_run_time(kind:str, proto:str, seconds:float, path=None, readme:bool=True, new_records:int|None=None) -> dict:
     """Record a timed command (e.g. make reproduce) and regenerate the README's timing block. `new_records`: how many
     result records the run computed (0 = everything was reused from the cache), so cold and warm runs can be told apart."""
-    import platform, os
+    import platform, os, subprocess
     from qdit.core import proj_path
+    try: commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=proj_path(), capture_output=True, text=True).stdout.strip() or None
+    except OSError: commit = None
     rec = dict(kind=kind, protocol=proto, wall_s=round(float(seconds), 1), cpus=os.cpu_count(), machine=platform.machine(),
-               notebooks=len(list(proj_path('nbs').glob('[0-9]*.ipynb'))), new_records=new_records,
+               notebooks=len(list(proj_path('nbs').glob('[0-9]*.ipynb'))), new_records=new_records, commit=commit,
                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
     path = path or results_path('runs.jsonl'); append_jsonl(rec, path)
     if readme:
         rows = [[r['kind'], r['protocol'], r.get('notebooks', '-'), '-' if r.get('new_records') is None else r['new_records'],
-                 f"{r['wall_s'] / 60:.1f} min", r['cpus'], r['time'][:10]] for r in read_jsonl(path)[-6:]]
+                 f"{r['wall_s'] / 60:.1f} min", r['cpus'], r.get('commit') or '-', r['time'][:10]] for r in read_jsonl(path)[-6:]]
         update_readme('runtime', markdown_table(['command', 'protocol', 'notebooks', 'records computed', 'wall time', 'CPU cores',
-                                                 'date'], rows))
+                                                 'commit', 'date'], rows))
     return rec

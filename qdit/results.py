@@ -14,7 +14,7 @@ from .methods import ladder
 __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job',
            'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'ladder_table',
            'paper_table', 'plot_fid_by_method', 'fid_terms', 'noise_curve', 'fid_anatomy', 'anatomy_table',
-           'plot_fid_vs_psnr', 'method_grids', 'plot_method_grids', 'results_readme']
+           'plot_fid_vs_psnr', 'record_grids', 'plot_method_grids', 'results_readme']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -27,7 +27,7 @@ def results_protocol(name:str|None=None) -> dict:
     "Sizes of the results sweep under the active (or named) protocol."
     return dict(test=dict(n=8, steps=2, seeds=[0], settings=['W8A8', 'W4A8'], methods=['rtn', 'qdit'], group=32, batch_size=8,
                           ladder=['W4A8'], grid=False),
-                quick=dict(n=100, steps=50, seeds=[0], settings=['W8A8', 'W4A8'], methods=list(BASELINES) + ['qdit'], group=32,
+                quick=dict(n=100, steps=50, seeds=[0], settings=['W4A8'], methods=list(BASELINES) + ['qdit'], group=32,
                            batch_size=250, ladder=['W4A8', 'W4A4'], grid=True),
                 full=dict(n=1000, steps=50, seeds=[0, 1, 2], settings=list(SETTINGS), methods=list(BASELINES) + ['qdit'], group=32,
                           batch_size=250, ladder=['W4A8', 'W4A4'], grid=True))[name or protocol()]
@@ -209,14 +209,14 @@ def plot_fid_vs_psnr(rows:list, curve:list):
     ax.legend(fontsize=6.5); fig.tight_layout(); return fig
 
 # %% ../nbs/13_results.ipynb #5120bd05
-def method_grids(model, methods:list, setting:str='W4A8', group:int=32, per_class:int=2, steps:int=50, calib=None) -> dict:
-    "Class-grid samples (same noise) of full precision and each method at `setting`."
-    from qdit.evaluate import class_grid, METHODS
-    out = {'fp': class_grid(model, per_class=per_class, steps=steps, progress=False)}
-    for m in methods:
-        try: q = METHODS[m](model, calib=calib, progress=False, **_opts(m, setting, group))
-        except ValueError: continue
-        out[m] = class_grid(q, per_class=per_class, steps=steps, progress=False)
+def record_grids(recs:list, model=None, per_class:int=2, batch_size:int=250) -> dict:
+    "Per method, `per_class` samples of every class (class-major) cut from the samples each record was measured on."
+    from qdit.evaluate import record_samples
+    out = {}
+    for r in recs:
+        if (got := record_samples(r, model, batch_size=batch_size, progress=False)) is None: continue
+        x, y = got
+        out[r['method']] = x[torch.cat([torch.nonzero(y == c).flatten()[:per_class] for c in range(int(y.max()) + 1)])]
     return out
 
 def plot_method_grids(grids:dict, per_class:int=2, title:str=''):
