@@ -20,7 +20,7 @@ __all__ = ['METHODS', 'RESULTS_FILE', 'METRICS', 'PAIRED_METRICS', 'register_met
            'record_key', 'find_record', 'model_fingerprint', 'reference_samples', 'evaluate_model', 'record_samples',
            'eval_parser', 'cli_options', 'qdit_eval_cli', 'summarise', 'paired_differences', 'fmt_ms', 'markdown_table',
            'update_readme', 'fp_protocol', 'plot_loss_curve', 'class_grid', 'plot_grid', 'floor_key', 'floor_record',
-           'plot_metric_vs_steps', 'fp_table', 'note_run_time']
+           'plot_metric_vs_steps', 'guidance_summary', 'fp_table', 'fp_bars', 'note_run_time']
 
 # %% ../nbs/08_evaluate.ipynb #c1e696ad
 METHODS = {'fp': lambda model, calib=None: model}
@@ -263,9 +263,10 @@ def update_readme(section:str, text:str, path=None) -> bool:
 # %% ../nbs/08_evaluate.ipynb #10ab7606
 def fp_protocol(name:str|None=None) -> dict:
     "Sizes of the full-precision evaluation under the active (or named) protocol."
-    p = dict(test=dict(n=16, seeds=[0], sweep_n=16, sweep_steps=[2, 4], batch_size=16, save=False),
-             quick=dict(n=1000, seeds=[0], sweep_n=100, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True),
-             full=dict(n=1000, seeds=[0, 1, 2], sweep_n=1000, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True))
+    p = dict(test=dict(n=16, seeds=[0], sweep_n=16, sweep_steps=[2, 4], batch_size=16, save=False, guidance=[1.0, 1.5]),
+             quick=dict(n=1000, seeds=[0], sweep_n=100, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True, guidance=[]),
+             full=dict(n=1000, seeds=[0, 1, 2], sweep_n=1000, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True,
+                       guidance=[1.0, 1.5, 2.5]))
     return p[name or protocol()]
 
 # %% ../nbs/08_evaluate.ipynb #a2983975
@@ -319,6 +320,17 @@ def plot_metric_vs_steps(records:list, metric:str='fid', floor:float|None=None):
     ax.set_xticks([r['protocol']['steps'] for r in rs], [str(r['protocol']['steps']) for r in rs]); ax.legend()
     fig.tight_layout(); return fig
 
+# %% ../nbs/08_evaluate.ipynb #1683dce8
+def guidance_summary(records:list, model_sha:str|None=None, steps:int=50) -> str:
+    "One line: FID, recall and class accuracy of full precision at each guidance scale stored (seed 0, largest n)."
+    rs = [r for r in records if r.get('method') == 'fp' and 'metrics' in r and r['protocol'].get('steps') == steps
+          and r['protocol'].get('seed') == 0 and model_sha in (None, r.get('model_sha256'))]
+    if not rs: return ''
+    n = max(r['protocol']['n'] for r in rs); by = {r['protocol']['cfg']: r['metrics'] for r in rs if r['protocol']['n'] == n}
+    if len(by) < 2: return ''
+    return (f"Guidance (seed 0, {n} samples, DDIM {steps}): " + '; '.join(
+        f"CFG {c:g}: FID {m['fid']:.2f}, recall {m['recall']:.3f}, class accuracy {m['accuracy']:.3f}" for c, m in sorted(by.items())) + '.')
+
 # %% ../nbs/08_evaluate.ipynb #522a6d46
 def fp_table(records:list, model_sha:str|None=None) -> str:
     "Markdown table of full-precision headline records (of the model `model_sha`, if given) grouped by protocol, plus the real-data floor."
@@ -334,6 +346,18 @@ def fp_table(records:list, model_sha:str|None=None) -> str:
                         [f"{r['metrics'][m]:.3f}" if m in ('precision', 'recall', 'accuracy') else f"{r['metrics'][m]:.2f}" for m in METRICS])
             break
     return markdown_table(['model', 'samples', 'FID', 'sFID', 'IS', 'Precision', 'Recall', 'class accuracy'], rows)
+
+def fp_bars(records:list, model_sha:str|None=None, max_ratio:float=4., min_accuracy:float=.85) -> str:
+    "The issue's bars for the full-precision model, from the headline with the most seeds (DDIM 50, CFG 1.5) and the floor."
+    heads = [r for r in records if r.get('tag') == 'fp-headline' and model_sha in (None, r.get('model_sha256'))
+             and r['protocol']['steps'] == 50 and r['protocol']['cfg'] == 1.5]
+    floor = next((r for r in records if r.get('tag') == 'floor'), None)
+    if not heads or floor is None: return ''
+    n = max(r['protocol']['n'] for r in heads); seeds = {r['protocol']['seed']: r for r in heads if r['protocol']['n'] == n}
+    s = summarise(list(seeds.values())); fid, acc, fl = s['fid']['mean'], s['accuracy']['mean'], floor['metrics']['fid']
+    met = lambda ok: 'met' if ok else 'missed'
+    return (f"Bars ({n} samples x {len(seeds)} seed(s)): FID / floor = {fid:.2f} / {fl:.2f} = **{fid / fl:.2f}** (at most {max_ratio:g}: "
+            f"{met(fid / fl <= max_ratio)}); class accuracy **{acc:.3f}** (at least {min_accuracy:g}: {met(acc >= min_accuracy)}).")
 
 # %% ../nbs/08_evaluate.ipynb #a450e34f
 def note_run_time(kind:str, proto:str, seconds:float, path=None, readme:bool=True, new_records:int|None=None) -> dict:
