@@ -262,7 +262,8 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     es = EvolutionarySearch(space, costs, budget, lambda g: fit(gq.assemble(g)), log, run_key, init=[ref], seed=seed, **evo)
     res = es.run(None if minutes is None else minutes * 60, progress=progress)
     genome_config(res['genome'], base).save(out)
-    root = proj_root().resolve(); rel = lambda q: str(q.resolve().relative_to(root)) if q.resolve().is_relative_to(root) else str(q)
+    def rel(q):   # paths inside the project are stored relative to it, so records read the same in any clone
+        q, root = q.resolve(), proj_root().resolve(); return str(q.relative_to(root) if q.is_relative_to(root) else q)
     rec = dict(res, tag=tag, config=rel(out), log=rel(log), fitness_spec=fit.spec(), reference_group=group, cache_wall_s=tq['s'],
                search_s=tq['s'] + res['eval_s'],   # the search's cost: cache + every evaluation it used, replayed ones at their logged time
                reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None, run_key=run_key)
