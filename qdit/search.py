@@ -18,7 +18,9 @@ from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quan
 __all__ = ['GENE_KINDS', 'FITNESSES', 'search_space', 'layer_costs', 'genome_cost', 'uniform_genome', 'genome_config',
            'genome_key', 'repair', 'random_genome', 'mutate', 'crossover', 'GenomeQuantizer', 'FIDFitness',
            'ProxyFitness', 'EvolutionarySearch', 'allocate_ilp', 'sensitivity_scores', 'hessian_scores', 'run_search',
-           'search_parser', 'qdit_search_cli', 'allocations', 'plot_genomes', 'plot_search_history']
+           'search_parser', 'qdit_search_cli', 'proxy_correlation', 'holdout_rescore', 'holdout_summary',
+           'plot_holdout', 'allocations', 'plot_genomes', 'plot_search_history', 'allocation_records',
+           'allocation_table', 'search_readme']
 
 # %% ../nbs/15_search.ipynb #fc450692
 GENE_KINDS = ('qkv', 'proj', 'fc1', 'fc2')
@@ -179,7 +181,7 @@ class EvolutionarySearch:
         from tqdm.auto import tqdm
         rng, t0, self.new, spent = random.Random(self.seed), time.time(), 0, 0.0
         rand = lambda: random_genome(self.space, self.costs, self.budget, rng)
-        evaluated = set(); pop, seen = [], set()
+        evaluated, order = set(), []; pop, seen = [], set()
         for g in self.init: pop.append(g); seen.add(genome_key(g))
         self._fill(pop, seen, rng, rand, self.population)
         history, top, stopped = [], [], False
@@ -187,7 +189,7 @@ class EvolutionarySearch:
         for gen in range(self.generations):
             for g in pop:
                 if wall_s is not None and spent >= wall_s: stopped = True; break
-                self._eval(g, gen); evaluated.add(genome_key(g)); spent += self.done[genome_key(g)]['wall_s']; bar.update(1)
+                self._eval(g, gen); evaluated.add(genome_key(g)); order.append(genome_key(g)); spent += self.done[genome_key(g)]['wall_s']; bar.update(1)
                 bar.set_postfix_str(f"best {min(self.done[k]['fitness'] for k in evaluated):.4g}")
             if stopped: break
             ranked = sorted({genome_key(g): g for g in top + pop}.items(), key=lambda kv: (self.done[kv[0]]['fitness'], kv[0]))
@@ -204,7 +206,7 @@ class EvolutionarySearch:
         bar.close()
         best_k = min(evaluated, key=lambda k: (self.done[k]['fitness'], k))
         return dict(genome=self.done[best_k]['genome'], fitness=self.done[best_k]['fitness'], history=history,
-                    evaluations=len(evaluated), new_evaluations=self.new, stopped_early=stopped, wall_s=time.time() - t0, eval_s=spent,
+                    evaluations=len(evaluated), keys=order, new_evaluations=self.new, stopped_early=stopped, wall_s=time.time() - t0, eval_s=spent,
                     cost=genome_cost(self.done[best_k]['genome'], self.costs), budget=self.budget)
 
 # %% ../nbs/15_search.ipynb #7cb41c6a
@@ -305,6 +307,100 @@ def qdit_search_cli(argv=None):
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_search: error: {e}\n")
     print(json.dumps({k: rec[k] for k in ('fitness', 'reference_fitness', 'cost', 'budget', 'evaluations', 'search_s', 'wall_s', 'config')}))
 
+# %% ../nbs/15_search.ipynb #262b2226
+def proxy_correlation(model, calib:dict, candidates, group:int=32, k:int=24, n:int=64, steps:int=10, weights:str='gptq',
+                      proxy_n:int=32, model_sha:str='', path=None) -> dict:
+    "Spearman correlations of the proxy, FID and FID-to-FP fitness over the uniform genome and `k` random legal ones at W4A8 (cached at `path` with its inputs)."
+    from qdit.qmodel import spearman
+    spec = dict(model=model_sha, setting='W4A8', candidates=list(candidates), group=group, k=k, n=n, steps=steps, weights=weights, proxy_n=proxy_n)
+    if path is not None and Path(path).exists():
+        old = json.loads(Path(path).read_text())
+        if old.get('spec') == spec: return old   # same inputs: nothing to compute
+    space, costs = search_space(model, candidates), layer_costs(model)
+    ref = uniform_genome(space, group); budget = genome_cost(ref, costs)
+    gq = GenomeQuantizer(model, space, QuantConfig(4, 8, group, group, weights=weights), calib)
+    rr = random.Random(123); cands = [ref] + [random_genome(space, costs, budget, rr) for _ in range(k)]
+    fits = dict(fid=FIDFitness(n, steps, seed=1000), fid_to_fp=FIDFitness(n, steps, seed=1000, reference=model),
+                proxy=ProxyFitness(model, proxy_n, steps, seed=1000))
+    scores = [{kk: f(m) for kk, f in fits.items()} for m in (gq.assemble(g) for g in cands)]
+    col = lambda kk: torch.tensor([x[kk] for x in scores])
+    out = dict(spec=spec, scores=scores, spearman={f'{x}~{y}': spearman(col(x), col(y))
+                                                   for x, y in (('proxy', 'fid'), ('proxy', 'fid_to_fp'), ('fid_to_fp', 'fid'))})
+    if path is not None:
+        from qdit.core import save_json
+        save_json(out, path)
+    return out
+
+# %% ../nbs/15_search.ipynb #da771191
+def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates, weights:str='gptq',
+                    k:int=12, seed:int=2000, log=None, progress:bool=True, steps:int|None=None) -> dict:
+    "Re-score the `k` best genomes of a search's log, `k` random others and the uniform one with its fitness on a held-out sample set (and optionally another step count)."
+    from qdit.core import proj_root
+    from qdit.qmodel import spearman
+    spec = dict(search_record['fitness_spec']); steps = steps or spec['steps']
+    if seed == spec['seed'] and log is not None: raise ValueError("a held-out log needs a seed other than the search's")
+    space = search_space(model, candidates)
+    ref = uniform_genome(space, group); base = QuantConfig(wbits, abits, group, group, weights=weights)
+    path = Path(search_record['log']); path = path if path.is_absolute() else proj_root()/path
+    used = set(search_record['keys'])   # the evaluations this search used (a shorter budget uses a prefix of a shared log)
+    ranked = sorted((r for r in read_jsonl(path) if r['run'] == search_record['run_key'] and r['key'] in used), key=lambda r: (r['fitness'], r['key']))
+    if len(ranked) != len(used): raise ValueError(f"{path} holds {len(ranked)} of the search's {len(used)} evaluations: is it the search's log?")
+    top, rest = ranked[:k], ranked[k:]
+    picks = [('top', r) for r in top] + [('random', r) for r in random.Random(seed).sample(rest, min(k, len(rest)))]
+    uk = genome_key(ref); picks = [(grp, r) for grp, r in picks if r['key'] != uk]
+    logged = {r['key']: r for r in ranked}
+    picks.append(('uniform', logged.get(uk) or dict(key=uk, genome=ref, fitness=None)))
+    fit = (ProxyFitness(model, spec['n'], steps, spec['cfg'], seed=seed) if spec['kind'] == 'proxy' else
+           FIDFitness(spec['n'], steps, spec['cfg'], seed=seed, reference=model if spec['kind'] == 'fid_to_fp' else None))
+    hkey = key_hash(dict(run=search_record['run_key'], holdout=fit.spec()))
+    done = {r['key']: r for r in read_jsonl(log)} if log is not None and Path(log).exists() else {}
+    done = {kk: r for kk, r in done.items() if r.get('run') == hkey}
+    todo = [r for _, r in picks if r['key'] not in done]
+    if todo:
+        from tqdm.auto import tqdm
+        gq = GenomeQuantizer(model, space, base, calib, progress=progress)
+        for r in tqdm(todo, desc='held-out', disable=not progress):
+            with timer() as t: f = float(fit(gq.assemble(r['genome'])))
+            rec = dict(run=hkey, key=r['key'], fitness=f, wall_s=t['s']); done[r['key']] = rec
+            if log is not None: append_jsonl(rec, log)
+    rows = [dict(group=grp, key=r['key'], search=r['fitness'], holdout=done[r['key']]['fitness']) for grp, r in picks]
+    both = [x for x in rows if x['search'] is not None]
+    col = lambda xs, c: torch.tensor([x[c] for x in xs], dtype=torch.float64)
+    mean = lambda grp, c: float(np.mean([x[c] for x in rows if x['group'] == grp])) if any(x['group'] == grp for x in rows) else None
+    uni, tops = next(x for x in rows if x['group'] == 'uniform'), [x for x in rows if x['group'] == 'top']
+    best = next(x for x in rows if x['key'] == ranked[0]['key'])   # the search's choice (in the top group, or the uniform genome itself)
+    return dict(rows=rows, holdout_spec=fit.spec(), run_key=search_record['run_key'], k=k,
+                spearman=spearman(col(both, 'search'), col(both, 'holdout')) if len(both) > 2 else None,
+                spearman_top=spearman(col(tops, 'search'), col(tops, 'holdout')) if len(tops) > 2 else None,
+                top_search=mean('top', 'search'), top_holdout=mean('top', 'holdout'),
+                random_search=mean('random', 'search'), random_holdout=mean('random', 'holdout'),
+                best_search=best['search'], best_holdout=best['holdout'], uniform_search=uni['search'], uniform_holdout=uni['holdout'])
+
+def holdout_summary(checks:dict) -> str:
+    "One README sentence per setting from `holdout_rescore` results."
+    f = lambda v: 'n/a' if v is None else f'{v:.2f}'
+    return ' '.join(f"{st} held-out re-scoring ({c['k']} best, {c['k']} random and the uniform genome, fitness on sample seed "
+                    f"{c['holdout_spec']['seed']}, {c['holdout_spec']['steps']} steps): Spearman {f(c['spearman'])} (top group {f(c['spearman_top'])}); top mean "
+                    f"{f(c['top_search'])} on the search's samples, {f(c['top_holdout'])} held out; random mean {f(c['random_search'])}, "
+                    f"{f(c['random_holdout'])}; chosen genome {f(c['best_search'])}, {f(c['best_holdout'])}; uniform "
+                    f"{f(c['uniform_search'])}, {f(c['uniform_holdout'])}." for st, c in checks.items())
+
+def plot_holdout(checks:dict):
+    "Search-set fitness against held-out fitness of the re-scored genomes, one panel per setting."
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, len(checks), figsize=(3.6 * len(checks), 3.3), squeeze=False)
+    for ax, (st, c) in zip(axs[0], checks.items()):
+        for grp, mk in (('random', 'o'), ('top', 's'), ('uniform', '*')):
+            xs = [x for x in c['rows'] if x['group'] == grp and x['search'] is not None]
+            ax.scatter([x['search'] for x in xs], [x['holdout'] for x in xs], marker=mk, s=60 if grp == 'uniform' else 18, label=grp)
+        lo = min(min(x['search'], x['holdout']) for x in c['rows'] if x['search'] is not None)
+        hi = max(max(x['search'], x['holdout']) for x in c['rows'] if x['search'] is not None)
+        ax.plot([lo, hi], [lo, hi], c='gray', lw=0.7)
+        rho = 'n/a' if c['spearman'] is None else f"{c['spearman']:.2f}"
+        ax.set(xlabel='fitness, search samples', ylabel='fitness, held-out samples', title=f"{st}: Spearman {rho}")
+        ax.legend(fontsize=7)
+    fig.tight_layout(); return fig
+
 # %% ../nbs/15_search.ipynb #d72368e6
 def allocations(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates, weights:str='gptq',
                 score_n:int=64) -> dict:
@@ -339,3 +435,47 @@ def plot_search_history(records:dict):
         if r.get('reference_fitness') is not None: ax.axhline(r['reference_fitness'], c='gray', lw=0.8)
     ax.set(xlabel='generation', ylabel=f"fitness ({next(iter(records.values()))['fitness_spec']['kind']})", title='evolutionary search')
     ax.legend(fontsize=7); fig.tight_layout(); return fig
+
+# %% ../nbs/15_search.ipynb #3e1f336e
+def allocation_records(model, configs:dict, n:int, seeds, steps:int=50, results=None, compute:bool=True) -> dict:
+    "Records of each `(setting, allocation) -> QuantConfig` on the paired seeds; `compute=False` returns only stored ones."
+    from qdit.evaluate import evaluate_model
+    out = {}
+    for (st, nm), cfg in configs.items():
+        rs = [evaluate_model(model, n=n, seed=s, steps=steps, method='qdit', options=dict(config=cfg.to_dict()), batch_size=250,
+                             save=True, results=results, tag=f'search-{st}-{nm}', progress=False, compute=compute) for s in seeds]
+        out[st, nm] = [r for r in rs if r is not None]
+    return out
+
+def allocation_table(comp:dict, cost_ratio:dict) -> str:
+    "Markdown table of `allocation_records`: metrics as mean ± std over seeds and per-seed paired differences to uniform."
+    from qdit.evaluate import summarise, fmt_ms, markdown_table, paired_differences, METRICS, PAIRED_METRICS
+    rows = []
+    for (st, nm), recs in comp.items():
+        if not recs: continue
+        sm, uni = summarise(recs, METRICS + PAIRED_METRICS), comp.get((st, 'uniform'), [])
+        seeds = {r['protocol']['seed'] for r in uni}
+        d = ({m: paired_differences(recs, uni, m) for m in ('fid', 'fid_to_fp')} if any(r['protocol']['seed'] in seeds for r in recs)
+             else {})   # same seeds: the seed spread cancels
+        rows.append([st, nm, f"{cost_ratio[st, nm]:.3f}", f"{recs[0]['protocol']['n']} x {len(recs)}"] +
+                    [fmt_ms(sm, m, 2) for m in ('fid', 'sfid', 'is')] + [fmt_ms(sm, 'accuracy', 3)] +
+                    [fmt_ms(d['fid'], 'fid', 2) if d else '-', fmt_ms(sm, 'fid_to_fp', 2),
+                     fmt_ms(d['fid_to_fp'], 'fid_to_fp', 2) if d else '-', fmt_ms(sm, 'psnr_to_fp', 2)])
+    return markdown_table(['setting', 'allocation', 'cost / budget', 'samples x seeds', 'FID', 'sFID', 'IS', 'class acc.',
+                           'FID − uniform (paired)', 'FID to FP', 'FID to FP − uniform (paired)', 'PSNR to FP (dB)'], rows)
+
+def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict, cost_ratio:dict) -> str:
+    "The README's search block: the searches, the proxy correlation, the held-out check and the allocation table."
+    f = lambda v: 'n/a' if v is None else f'{v:.3f}'
+    want = len(sp['seeds']) * len(comp); have = sum(len(v) for v in comp.values())
+    head = ([f"**In progress: {have} of {want} allocation evaluations are stored; the rows below are those (`make reproduce "
+             "PROTOCOL=full` resumes the rest).**", ''] if have < want else [])
+    srch = ' '.join(f"{st} search: {r['evaluations']} genomes in {r['search_s'] / 60:.1f} min (candidate cache "
+                    f"{r['cache_wall_s'] / 60:.1f} min + logged evaluation time), best fitness {f(r['fitness'])} against the uniform "
+                    f"genome's {f(r['reference_fitness'])} on the search's samples." for st, r in searches.items())
+    rho = ('' if corr is None else f" Spearman rank correlations over {len(corr['scores'])} genomes: "
+           + ', '.join(f"{k.replace('~', ' vs ')} {v:.2f}" for k, v in corr['spearman'].items()) + ".")
+    return '\n'.join(head + [f"Group-size allocations under the uniform g={sp['group']} budget (GPTQ, dynamic activations, DDIM "
+                      f"{sp['eval_steps']}, CFG 1.5; fitness {sp['fitness']} on {sp['fit_n']} samples, {sp['fit_steps']} steps). "
+                      + srch + rho + " " + holdout_summary(checks) +
+                      " *− uniform* columns are per-seed paired differences (mean ± std over seeds).", '', allocation_table(comp, cost_ratio)])
