@@ -17,8 +17,8 @@ from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quan
 # %% auto #0
 __all__ = ['GENE_KINDS', 'FITNESSES', 'search_space', 'layer_costs', 'genome_cost', 'uniform_genome', 'genome_config',
            'genome_key', 'repair', 'random_genome', 'mutate', 'crossover', 'GenomeQuantizer', 'FIDFitness',
-           'ProxyFitness', 'EvolutionarySearch', 'allocate_ilp', 'sensitivity_scores', 'hessian_scores', 'run_search',
-           'search_parser', 'qdit_search_cli', 'proxy_correlation', 'holdout_rescore', 'holdout_summary',
+           'ProxyFitness', 'EvolutionarySearch', 'allocate_ilp', 'sensitivity_scores', 'hessian_scores', 'make_fitness',
+           'run_search', 'search_parser', 'qdit_search_cli', 'proxy_correlation', 'holdout_rescore', 'holdout_summary',
            'plot_holdout', 'allocations', 'plot_genomes', 'plot_search_history', 'allocation_records',
            'allocation_table', 'search_readme']
 
@@ -246,6 +246,11 @@ def hessian_scores(gq:GenomeQuantizer, calib:dict) -> dict:
 # %% ../nbs/15_search.ipynb #26cb903d
 FITNESSES = ('fid', 'fid_to_fp', 'proxy')
 
+def make_fitness(model, kind:str, n:int, steps:int, seed:int, cfg:float=1.5):
+    "The fitness function `kind` (one of FITNESSES) on `n` paired samples drawn with sample seed `seed`."
+    return (ProxyFitness(model, n, steps, cfg, seed=seed) if kind == 'proxy' else
+            FIDFitness(n, steps, cfg, seed=seed, reference=model if kind == 'fid_to_fp' else None))
+
 def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candidates=(8, 16, 32, 64, 128),
                fitness:str='fid_to_fp', n:int=64, steps:int=10, seed:int=0, minutes:float|None=59, log=None, out=None,
                model_sha:str='', progress:bool=True, weights:str='gptq', **evo) -> dict:
@@ -255,8 +260,7 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     space, costs = search_space(model, candidates), layer_costs(model)
     ref = uniform_genome(space, group); budget = genome_cost(ref, costs)
     if fitness not in FITNESSES: raise ValueError(f"fitness must be one of {FITNESSES}, got {fitness!r}")
-    fit = (ProxyFitness(model, n, steps, seed=1000 + seed) if fitness == 'proxy' else
-           FIDFitness(n, steps, seed=1000 + seed, reference=model if fitness == 'fid_to_fp' else None))
+    fit = make_fitness(model, fitness, n, steps, 1000 + seed)
     tag = f"w{wbits}a{abits}_g{group}_{fitness}_s{seed}"
     log = Path(log or data_path('search', f'{tag}.jsonl')); out = Path(out or data_path('search', f'{tag}.json'))
     run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo))
@@ -350,8 +354,7 @@ def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int,
     uk = genome_key(ref); picks = [(grp, r) for grp, r in picks if r['key'] != uk]
     logged = {r['key']: r for r in ranked}
     picks.append(('uniform', logged.get(uk) or dict(key=uk, genome=ref, fitness=None)))
-    fit = (ProxyFitness(model, spec['n'], steps, spec['cfg'], seed=seed) if spec['kind'] == 'proxy' else
-           FIDFitness(spec['n'], steps, spec['cfg'], seed=seed, reference=model if spec['kind'] == 'fid_to_fp' else None))
+    fit = make_fitness(model, spec['kind'], spec['n'], steps, seed, spec['cfg'])
     hkey = key_hash(dict(run=search_record['run_key'], holdout=fit.spec()))
     done = {r['key']: r for r in read_jsonl(log)} if log is not None and Path(log).exists() else {}
     done = {kk: r for kk, r in done.items() if r.get('run') == hkey}
