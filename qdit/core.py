@@ -11,8 +11,9 @@ import torch
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'proj_root', 'proj_path', 'data_path', 'figures_path', 'results_path', 'cache_path', 'protocol',
-           'by_protocol', 'seed_everything', 'set_threads', 'file_sha256', 'key_hash', 'tensor_sha256', 'versions',
-           'save_json', 'load_json', 'append_jsonl', 'read_jsonl', 'timer', 'model_bytes', 'save_figure', 'image_grid']
+           'by_protocol', 'seed_everything', 'set_threads', 'file_sha256', 'key_hash', 'tensor_sha256', 'cpu_model',
+           'versions', 'save_json', 'load_json', 'append_jsonl', 'read_jsonl', 'timer', 'model_bytes', 'save_figure',
+           'image_grid']
 
 # %% ../nbs/00_core.ipynb #bdf3c980
 def proj_root() -> Path:
@@ -78,15 +79,23 @@ def tensor_sha256(t:torch.Tensor) -> str:
     return hashlib.sha256(t.detach().cpu().contiguous().numpy().tobytes()).hexdigest()
 
 # %% ../nbs/00_core.ipynb #968f7f69
+def cpu_model() -> str:
+    "The CPU's model name (from /proc/cpuinfo; platform.processor() elsewhere)."
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or 'unknown'
+
 def versions() -> dict:
-    "Versions of the libraries a result depends on."
+    "Versions of the libraries a result depends on, and the machine it ran on."
     import diffusers, torchmetrics
     from importlib.metadata import version, PackageNotFoundError
     try: qv = version('qdit')
     except PackageNotFoundError: qv = 'dev'
     return dict(qdit=qv, python=platform.python_version(), torch=torch.__version__, diffusers=diffusers.__version__,
                 torchmetrics=torchmetrics.__version__, numpy=np.__version__, machine=platform.machine(),
-                threads=torch.get_num_threads())
+                threads=torch.get_num_threads(), cpu=cpu_model())
 
 def save_json(obj, path) -> Path:
     "Write `obj` as indented JSON atomically (a temporary file renamed into place)."

@@ -58,11 +58,12 @@ def find_record(key:str, path=None) -> dict|None:
     return recs[-1] if recs else None
 
 # %% ../nbs/08_evaluate.ipynb #38513442
-def _calibration_of(model, sha:str, weights:Path) -> dict:
-    "The SPEC §6 calibration set of the model at `weights` (cached in data/calibration/ for the shipped one)."
+def _calibration_of(model, sha:str, weights:Path, seed:int=0) -> dict:
+    "The SPEC §6 calibration set (seed `seed`) of the model at `weights` (the shipped model's seed-0 set is in data/calibration/)."
     from qdit.calibration import calibration_set
-    path = None if Path(weights).resolve() == default_model_dir().resolve() else cache_path(f'calib_{sha[:16]}.safetensors')
-    return calibration_set(model, sha, path)
+    shipped = Path(weights).resolve() == default_model_dir().resolve() and seed == 0
+    path = None if shipped else cache_path(f"calib_{sha[:16]}{f'_seed{seed}' if seed else ''}.safetensors")
+    return calibration_set(model, sha, path, seed=seed)
 
 def model_fingerprint(model) -> str:
     "Hash of a model's parameters and buffers (names and bytes): two models with equal fingerprints sample identically."
@@ -90,9 +91,10 @@ def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True,
                             scheduler=proto['scheduler'], batch_size=batch_size, progress=progress)
     return reference_samples(model, proto, batch_size, images=images, labels=labels)
 
-def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int, sha:str, weights:Path, progress:bool):
+def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int, sha:str, weights:Path, progress:bool,
+                    calib_seed:int=0):
     "Apply `method` to `model` and sample under `proto`: (quantized model, images, labels, quantize timer, sample timer)."
-    with timer() as tq: qmodel = METHODS[method](model, calib=lambda: _calibration_of(model, sha, weights), **options)
+    with timer() as tq: qmodel = METHODS[method](model, calib=lambda: _calibration_of(model, sha, weights, calib_seed), **options)
     with timer() as ts: images, labels = sample(qmodel, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
                                                 scheduler=proto['scheduler'], batch_size=batch_size, progress=progress)
     return qmodel, images, labels, tq, ts
@@ -104,14 +106,16 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
                    save:bool=False, results=None,        # append the record to `results` (default data/results/records.jsonl)
                    reuse:bool=True, progress:bool=True, tag:str|None=None,
                    paired:bool=True,                     # also compare each sample with its full-precision twin
-                   compute:bool=True) -> dict|None:      # False: only look up the stored record (None if there is none)
+                   compute:bool=True,                    # False: only look up the stored record (None if there is none)
+                   calib_seed:int=0) -> dict|None:       # seed of the calibration set (another seed: another GPTQ realisation)
     "Sample `n` paired images with `method` applied and return (and optionally store) the result record."
     if n < 4: raise ValueError(f"n must be at least 4 (Precision/Recall use 3 neighbours), got {n}")
     options = method_options(method, options)
     weights = Path(weights or default_model_dir())
     sha = weights_sha256(weights)
     proto = dict(n=n, seed=seed, steps=steps, cfg=cfg, scheduler=scheduler)
-    key = record_key(sha, method, options, proto)
+    if calib_seed and method == 'fp': raise ValueError("calib_seed applies to quantization methods, not to 'fp'")
+    key = record_key(sha, method, {**options, 'calib_seed': calib_seed} if calib_seed else options, proto)   # seed 0: the old keys
     results = results or results_path(RESULTS_FILE)
     paired = paired and method != 'fp'
     old = find_record(key, results) if reuse or not compute else None
@@ -119,12 +123,12 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     if old is not None and (not paired or 'psnr_to_fp' in old['metrics']): return old   # older records lack the paired metrics
     model = model if model is not None else load_dit(weights)
     if paired: fp_images, _ = reference_samples(model, proto, batch_size, progress)   # before the method touches anything
-    qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress)
+    qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress, calib_seed)
     if method == 'fp': reference_samples(model, proto, batch_size, images=images, labels=labels)   # later methods pair with these
     with timer() as tm:
         metrics = evaluate_images(images, labels)
         if paired: metrics.update(paired_metrics(images, fp_images))
-    rec = dict(key=key, tag=tag, model=weights.name, model_sha256=sha, method=method, options=options, protocol=proto,
+    rec = dict(key=key, tag=tag, model=weights.name, model_sha256=sha, method=method, options=options, protocol=proto, calib_seed=calib_seed,
                metrics=metrics, quant_wall_s=tq['s'], sample_wall_s=ts['s'], metric_wall_s=tm['s'],
                model_bytes=model_bytes(qmodel), weight_bytes=weight_bytes(qmodel),
                quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(),
@@ -171,6 +175,7 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument('--steps', type=_positive(int), default=50, help='sampling steps')
     p.add_argument('--cfg', type=_positive(float, 1), default=1.5, help='classifier-free guidance scale (>= 1)')
     p.add_argument('--seed', type=_positive(int, 0), default=0)
+    p.add_argument('--calib-seed', type=_positive(int, 0), default=0, help='seed of the calibration set (GPTQ, static ranges, smoothing)')
     p.add_argument('--scheduler', choices=SCHEDULERS, default='ddim')
     p.add_argument('--batch-size', type=_positive(int), default=250)
     p.add_argument('--threads', type=_positive(int), default=None)
@@ -215,7 +220,7 @@ def qdit_eval_cli(argv=None):
     try:
         rec = evaluate_model(None, n=a.n, seed=a.seed, steps=a.steps, cfg=a.cfg, scheduler=a.scheduler, method=a.method,
                              options=cli_options(a), batch_size=a.batch_size, weights=a.model, save=a.save,
-                             reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag)
+                             reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag, calib_seed=a.calib_seed)
     except (FileNotFoundError, ValueError) as e:
         p.exit(1, f"qdit_eval: error: {e}\n")
     print(json.dumps(rec, default=str))       # the record goes to stdout; the console script exits 0

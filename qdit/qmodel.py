@@ -15,9 +15,9 @@ from .quant import (check_bits, block_size, choose_qparams, qparams_from_range, 
 from .gptq import Hessian, gptq_quantize
 
 # %% auto #0
-__all__ = ['KINDS', 'quant_layers', 'layer_in_features', 'QuantConfig', 'resolve_layer', 'resolve', 'ActQuant', 'QLinear',
-           'rtn_weight', 'calib_batches', 'spearman', 'smoothing_factors', 'quantize_dit', 'weight_bytes',
-           'save_quantized', 'load_quantized', 'xl_calibration', 'bench_gptq_xl', 'bench_act_quant']
+__all__ = ['KINDS', 'SEQUENTIAL', 'quant_layers', 'layer_in_features', 'QuantConfig', 'resolve_layer', 'resolve', 'ActQuant',
+           'QLinear', 'rtn_weight', 'calib_batches', 'fp_input_stats', 'spearman', 'smoothing_factors', 'quantize_dit',
+           'weight_bytes', 'save_quantized', 'load_quantized', 'xl_calibration', 'bench_gptq_xl', 'bench_act_quant']
 
 # %% ../nbs/11_qmodel.ipynb #65928f4b
 KINDS = ('adaln', 'qkv', 'proj', 'fc1', 'fc2')        # in the order a block computes them
@@ -35,6 +35,7 @@ def layer_in_features(model, name:str) -> int:
     return model.get_submodule(quant_layers(model)[name][0]).in_features
 
 # %% ../nbs/11_qmodel.ipynb #fdf5f2a2
+SEQUENTIAL = ('layer', 'block', 'none')
 _LAYER_FIELDS = ('wbits', 'abits', 'wgroup', 'agroup', 'wsym', 'asym', 'act')
 
 @dataclass
@@ -49,7 +50,7 @@ class QuantConfig:
     weights:str='rtn'           # 'rtn' | 'gptq'
     adaln:bool=True             # quantize adaLN projection weights (weights only)
     percdamp:float=0.01         # GPTQ dampening
-    sequential:str='layer'      # calibration passes: 'layer' (each layer after the ones before it are quantized) | 'block'
+    sequential:str='layer'      # calibration passes: 'layer' (each layer after the ones before it are quantized) | 'block' | 'none' (all from full precision)
     clip:str='minmax'           # static activation and RTN weight ranges: 'minmax' | 'mse' (searched clipping)
     smooth:str|None=None        # per-channel smoothing before quantization: None | 'smoothquant' | 'ptq4dit'
     alpha:float=0.5             # smoothing migration strength
@@ -95,7 +96,7 @@ def resolve_layer(cfg:QuantConfig, name:str, in_features:int) -> dict:
 def resolve(cfg:QuantConfig, model) -> dict[str, dict]:
     "Effective settings of every quantized layer of `model`."
     if cfg.weights not in ('rtn', 'gptq'): raise ValueError(f"weights must be 'rtn' or 'gptq', got {cfg.weights!r}")
-    if cfg.sequential not in ('layer', 'block'): raise ValueError(f"sequential must be 'layer' or 'block', got {cfg.sequential!r}")
+    if cfg.sequential not in SEQUENTIAL: raise ValueError(f"sequential must be one of {SEQUENTIAL}, got {cfg.sequential!r}")
     if cfg.clip not in ('minmax', 'mse'): raise ValueError(f"clip must be 'minmax' or 'mse', got {cfg.clip!r}")
     if cfg.smooth not in (None, 'smoothquant', 'ptq4dit'): raise ValueError(f"smooth must be None, 'smoothquant' or 'ptq4dit', got {cfg.smooth!r}")
     if not 0 < cfg.alpha < 1: raise ValueError(f"alpha must lie strictly between 0 and 1, got {cfg.alpha}")
@@ -247,6 +248,14 @@ def _observe_layers(model, jobs:list, run):
     finally:
         for h in hooks: h.remove()
 
+def fp_input_stats(model, layers:list, calib:dict, batch_size:int=64, hessian=True, keep_rows:int=0) -> dict:
+    "`_InputStats` of each quantized layer in `layers`, from one full-precision pass over the calibration set."
+    names = quant_layers(model); need_h = hessian if callable(hessian) else (lambda n: hessian)
+    stats = {n: _InputStats(layer_in_features(model, n), need_h(n), keep_rows) for n in layers}
+    _observe_layers(model, [(names[n][0], stats[n]) for n in layers],
+                    lambda: [model(x, t, y) for x, t, y in calib_batches(calib, batch_size)])
+    return stats
+
 def _needs_calibration(cfg:QuantConfig, R:dict) -> bool:
     return cfg.weights == 'gptq' or cfg.smooth is not None or any(s['act'] == 'static' and s['abits'] != 16 for s in R.values())
 
@@ -310,14 +319,18 @@ def quantize_dit(model,                      # a diffusers DiTTransformer2DModel
         if calib is None: raise ValueError("GPTQ, static activations and smoothing need a calibration set: pass calib="
                                            "qdit.calibration.default_calibration(model) or any {'x','t','y'} dict")
         calib = calib() if callable(calib) else calib
+        keep = 1024 if cfg.clip == 'mse' else 0
+        if cfg.sequential == 'none':     # every layer's inputs from the full-precision model, one pass
+            stats = fp_input_stats(q, list(names), calib, batch_size, lambda n: cfg.weights == 'gptq' and R[n]['wbits'] != 16, keep)
+            for n, paths in names.items(): _quantize_layer(q, paths, R[n], cfg, stats[n], calib['t'])
+            q.qdit_config = cfg.to_dict(); return q
         batches = [(q.pos_embed(x), t, y) for x, t, y in calib_batches(calib, batch_size)]
         from tqdm.auto import tqdm
         for i, blk in enumerate(tqdm(q.transformer_blocks, desc=f'quantize ({cfg.weights})', disable=not progress)):
             run = lambda: [blk(h, timestep=t, class_labels=y) for h, t, y in batches]
             layer_names = [f'blocks.{i}.{k}' for k in KINDS]
             for group in ([[n] for n in layer_names] if cfg.sequential == 'layer' else [layer_names]):
-                stats = {n: _InputStats(layer_in_features(q, n), cfg.weights == 'gptq' and R[n]['wbits'] != 16,
-                                        1024 if cfg.clip == 'mse' else 0) for n in group}
+                stats = {n: _InputStats(layer_in_features(q, n), cfg.weights == 'gptq' and R[n]['wbits'] != 16, keep) for n in group}
                 _observe_layers(q, [(names[n][0], stats[n]) for n in group], run)
                 for n in group: _quantize_layer(q, names[n], R[n], cfg, stats[n], calib['t'])
             batches = [(o, t, y) for o, (_, t, y) in zip(run(), batches)]

@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_search.ipynb #44b4036e
 from __future__ import annotations
-import copy, json, time, random, argparse
+import copy, json, time, random, argparse, dataclasses
 from pathlib import Path
 import numpy as np
 import torch
@@ -12,15 +12,15 @@ from .core import key_hash, append_jsonl, read_jsonl, timer
 from .quant import quant_error
 from .gptq import gptq_quantize
 from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quantize_dit, rtn_weight, QLinear, ActQuant,
-                         calib_batches, _InputStats, _observe_layers, _set_module, _slice_rows)
+                         fp_input_stats, _set_module, _slice_rows)
 
 # %% auto #0
 __all__ = ['GENE_KINDS', 'FITNESSES', 'search_space', 'layer_costs', 'genome_cost', 'uniform_genome', 'genome_config',
            'genome_key', 'repair', 'random_genome', 'mutate', 'crossover', 'GenomeQuantizer', 'FIDFitness',
            'ProxyFitness', 'EvolutionarySearch', 'allocate_ilp', 'sensitivity_scores', 'hessian_scores', 'make_fitness',
            'run_search', 'search_parser', 'qdit_search_cli', 'proxy_correlation', 'holdout_rescore', 'holdout_summary',
-           'plot_holdout', 'allocations', 'plot_genomes', 'plot_search_history', 'allocation_records',
-           'allocation_table', 'search_readme']
+           'plot_holdout', 'realisation_check', 'realisation_summary', 'allocations', 'plot_genomes',
+           'plot_search_history', 'allocation_records', 'realisation_rows', 'allocation_table', 'search_readme']
 
 # %% ../nbs/15_search.ipynb #fc450692
 GENE_KINDS = ('qkv', 'proj', 'fc1', 'fc2')
@@ -94,11 +94,7 @@ class GenomeQuantizer:
     @torch.no_grad()
     def _hessians(self, calib:dict|None, layers:list) -> dict:
         if calib is None: raise ValueError("GPTQ candidates need a calibration set")
-        stats = {n: _InputStats(layer_in_features(self.model, n), True) for n in layers}
-        def run():
-            for x, t, y in calib_batches(calib): self.model(x, t, y)
-        _observe_layers(self.model, [(self.names[n][0], stats[n]) for n in layers], run)
-        return {n: st.H.H for n, st in stats.items()}
+        return {n: st.H.H for n, st in fp_input_stats(self.model, layers, calib).items()}   # as quantize_dit(sequential='none')
 
     def assemble(self, genome:dict):
         "A quantized copy of the model with the genome's group sizes, built from the cache."
@@ -267,7 +263,7 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     with timer() as tq: gq = GenomeQuantizer(model, space, base, calib, progress=progress)
     es = EvolutionarySearch(space, costs, budget, lambda g: fit(gq.assemble(g)), log, run_key, init=[ref], seed=seed, **evo)
     res = es.run(None if minutes is None else minutes * 60, progress=progress)
-    genome_config(res['genome'], base).save(out)
+    genome_config(res['genome'], dataclasses.replace(base, sequential='none')).save(out)   # the very model the search scored
     def rel(q):   # paths inside the project are stored relative to it, so records read the same in any clone
         q, root = q.resolve(), proj_root().resolve(); return str(q.relative_to(root) if q.is_relative_to(root) else q)
     rec = dict(res, tag=tag, config=rel(out), log=rel(log), fitness_spec=fit.spec(), reference_group=group, cache_wall_s=tq['s'],
@@ -356,8 +352,8 @@ def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int,
     picks.append(('uniform', logged.get(uk) or dict(key=uk, genome=ref, fitness=None)))
     fit = make_fitness(model, spec['kind'], spec['n'], steps, seed, spec['cfg'])
     hkey = key_hash(dict(run=search_record['run_key'], holdout=fit.spec()))
-    done = {r['key']: r for r in read_jsonl(log)} if log is not None and Path(log).exists() else {}
-    done = {kk: r for kk, r in done.items() if r.get('run') == hkey}
+    done = ({r['key']: r for r in read_jsonl(log) if r.get('run') == hkey}   # this check's scores only (a log holds several checks)
+            if log is not None and Path(log).exists() else {})
     todo = [r for _, r in picks if r['key'] not in done]
     if todo:
         from tqdm.auto import tqdm
@@ -404,6 +400,41 @@ def plot_holdout(checks:dict):
         ax.legend(fontsize=7)
     fig.tight_layout(); return fig
 
+# %% ../nbs/15_search.ipynb #2ac34a98
+def realisation_check(model, genomes:dict, base:QuantConfig, calib_of, fit_spec:dict, calib_seeds=(0, 1, 2),
+                      quantizers=('none', 'layer'), model_sha:str='', path=None, progress:bool=True) -> dict:
+    "Fitness (`fit_spec`) of each genome quantized by each GPTQ schedule in `quantizers` on each calibration set `calib_of(seed)`."
+    from qdit.core import save_json
+    spec = dict(model=model_sha, base=base.to_dict(), genomes={nm: genome_key(g) for nm, g in genomes.items()}, fitness=fit_spec,
+                calib_seeds=list(calib_seeds), quantizers=list(quantizers))
+    old = json.loads(Path(path).read_text()) if path is not None and Path(path).exists() else {}
+    out = dict(spec=spec, scores=old.get('scores', {}) if old.get('spec') == spec else {})
+    fit = make_fitness(model, fit_spec['kind'], fit_spec['n'], fit_spec['steps'], fit_spec['seed'], fit_spec['cfg'])
+    todo = [(q, nm, cs) for cs in calib_seeds for q in quantizers for nm in genomes if f'{q}/{nm}/calib{cs}' not in out['scores']]
+    from tqdm.auto import tqdm
+    calib, have = None, None
+    for q, nm, cs in tqdm(todo, desc='realisations', disable=not progress):
+        if have != cs: calib, have = calib_of(cs), cs
+        cfg = genome_config(genomes[nm], dataclasses.replace(base, sequential=q))
+        out['scores'][f'{q}/{nm}/calib{cs}'] = float(fit(quantize_dit(model, cfg, calib, progress=False)))
+        if path is not None: save_json(out, path)      # one score at a time: an interrupted check resumes
+    return out
+
+def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform', own:str='none/calib0') -> str:
+    "One README paragraph from `realisation_check`: the chosen genome against the reference on its own and on other realisations."
+    sc, f = real['scores'], lambda v: f'{v:.2f}'
+    def score(nm, r): q, cs = r.split('/'); return sc[f'{q}/{nm}/{cs}']
+    reals = sorted({k.split('/')[0] + '/' + k.split('/')[2] for k in sc})
+    d = {r: score(chosen, r) - score(ref, r) for r in reals}
+    others = [r for r in reals if r != own]; ref_all = [score(ref, r) for r in reals]; fs = real['spec']['fitness']
+    spread = (f"{f(float(np.mean([d[r] for r in others])))} ± {f(float(np.std([d[r] for r in others], ddof=1)))}"
+              if len(others) > 1 else 'n/a')
+    return (f"GPTQ realisations ({fs['kind']} on {fs['n']} held-out samples, seed {fs['seed']}, {fs['steps']} steps; a realisation "
+            f"is a GPTQ schedule and calibration seed): on the search's own realisation ({own}) the {chosen} genome scores "
+            f"{f(score(chosen, own))} against {ref}'s {f(score(ref, own))}; on the {len(others)} other realisations the paired "
+            f"difference ({chosen} − {ref}) is {spread} (" + ', '.join(f"{r} {d[r]:+.2f}" for r in others) +
+            f"), while {ref} alone ranges from {f(min(ref_all))} to {f(max(ref_all))} over the {len(reals)} realisations.")
+
 # %% ../nbs/15_search.ipynb #d72368e6
 def allocations(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates, weights:str='gptq',
                 score_n:int=64) -> dict:
@@ -440,14 +471,25 @@ def plot_search_history(records:dict):
     ax.legend(fontsize=7); fig.tight_layout(); return fig
 
 # %% ../nbs/15_search.ipynb #3e1f336e
-def allocation_records(model, configs:dict, n:int, seeds, steps:int=50, results=None, compute:bool=True) -> dict:
-    "Records of each `(setting, allocation) -> QuantConfig` on the paired seeds; `compute=False` returns only stored ones."
+def allocation_records(model, configs:dict, n:int, seeds, steps:int=50, results=None, compute:bool=True, calib_seeds:dict|None=None) -> dict:
+    "Records of each `(setting, allocation) -> QuantConfig` on the paired seeds (calibration set `calib_seeds[key]`, default 0); `compute=False` returns only stored ones."
     from qdit.evaluate import evaluate_model
     out = {}
     for (st, nm), cfg in configs.items():
         rs = [evaluate_model(model, n=n, seed=s, steps=steps, method='qdit', options=dict(config=cfg.to_dict()), batch_size=250,
-                             save=True, results=results, tag=f'search-{st}-{nm}', progress=False, compute=compute) for s in seeds]
+                             save=True, results=results, tag=f'search-{st}-{nm}', progress=False, compute=compute,
+                             calib_seed=(calib_seeds or {}).get((st, nm), 0)) for s in seeds]
         out[st, nm] = [r for r in rs if r is not None]
+    return out
+
+def realisation_rows(comp:dict, none:dict, calib:dict) -> dict:
+    "The realisations table's rows, per setting: uniform, uniform on other calibration sets, uniform and searched with the search's schedule."
+    out = {}
+    for st in dict.fromkeys(s for s, _ in comp):
+        out[st, 'uniform'] = comp.get((st, 'uniform'), [])
+        out.update({k: v for k, v in calib.items() if k[0] == st})
+        out[st, 'uniform-none'] = none.get((st, 'uniform-none'), [])
+        out[st, 'evolutionary'] = comp.get((st, 'evolutionary'), []); out[st, 'evolutionary-none'] = none.get((st, 'evolutionary-none'), [])
     return out
 
 def allocation_table(comp:dict, cost_ratio:dict) -> str:
@@ -467,7 +509,8 @@ def allocation_table(comp:dict, cost_ratio:dict) -> str:
     return markdown_table(['setting', 'allocation', 'cost / budget', 'samples x seeds', 'FID', 'sFID', 'IS', 'class acc.',
                            'FID − uniform (paired)', 'FID to FP', 'FID to FP − uniform (paired)', 'PSNR to FP (dB)'], rows)
 
-def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict, cost_ratio:dict) -> str:
+def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict, cost_ratio:dict,
+                  real:dict|None=None, comp_r:dict|None=None) -> str:
     "The README's search block: the searches, the proxy correlation, the held-out check and the allocation table."
     f = lambda v: 'n/a' if v is None else f'{v:.3f}'
     want = len(sp['seeds']) * len(comp); have = sum(len(v) for v in comp.values())
@@ -478,7 +521,13 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
                     f"genome's {f(r['reference_fitness'])} on the search's samples." for st, r in searches.items())
     rho = ('' if corr is None else f" Spearman rank correlations over {len(corr['scores'])} genomes: "
            + ', '.join(f"{k.replace('~', ' vs ')} {v:.2f}" for k, v in corr['spearman'].items()) + ".")
+    tail = [] if not real else ['', ' '.join(f"{st}: {realisation_summary(r)}" for st, r in real.items())]
+    if comp_r and any(comp_r.values()):
+        tail += ['', "Realisations: *-none* rows are the uniform and searched genomes quantized with the search's own schedule "
+                 "(`sequential='none'`, calibration seed 0; for the searched genome, the model the search scored), *-calibN* rows the "
+                 "uniform configuration with sequential GPTQ on the calibration set with seed N (first sample seed only).", '',
+                 allocation_table(comp_r, cost_ratio)]
     return '\n'.join(head + [f"Group-size allocations under the uniform g={sp['group']} budget (GPTQ, dynamic activations, DDIM "
                       f"{sp['eval_steps']}, CFG 1.5; fitness {sp['fitness']} on {sp['fit_n']} samples, {sp['fit_steps']} steps). "
                       + srch + rho + " " + holdout_summary(checks) +
-                      " *− uniform* columns are per-seed paired differences (mean ± std over seeds).", '', allocation_table(comp, cost_ratio)])
+                      " *− uniform* columns are per-seed paired differences (mean ± std over seeds).", '', allocation_table(comp, cost_ratio)] + tail)
