@@ -18,8 +18,8 @@ from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quan
 __all__ = ['GENE_KINDS', 'FITNESSES', 'search_space', 'layer_costs', 'genome_cost', 'uniform_genome', 'genome_config',
            'genome_key', 'repair', 'random_genome', 'mutate', 'crossover', 'GenomeQuantizer', 'FIDFitness',
            'ProxyFitness', 'EvolutionarySearch', 'allocate_ilp', 'sensitivity_scores', 'hessian_scores', 'make_fitness',
-           'run_search', 'search_parser', 'qdit_search_cli', 'proxy_correlation', 'holdout_rescore', 'holdout_summary',
-           'plot_holdout', 'realisation_check', 'realisation_summary', 'allocations', 'plot_genomes',
+           'run_search', 'search_parser', 'qdit_search_cli', 'stored_result', 'proxy_correlation', 'holdout_rescore',
+           'holdout_summary', 'plot_holdout', 'realisation_check', 'realisation_summary', 'allocations', 'plot_genomes',
            'plot_search_history', 'allocation_records', 'realisation_rows', 'allocation_table', 'search_readme']
 
 # %% ../nbs/15_search.ipynb #fc450692
@@ -308,14 +308,18 @@ def qdit_search_cli(argv=None):
     print(json.dumps({k: rec[k] for k in ('fitness', 'reference_fitness', 'cost', 'budget', 'evaluations', 'search_s', 'wall_s', 'config')}))
 
 # %% ../nbs/15_search.ipynb #262b2226
+def stored_result(path, spec:dict) -> dict|None:
+    "The JSON result stored at `path` if it was computed from the same inputs `spec` (its 'spec' field), else None."
+    if path is None or not Path(path).exists(): return None
+    old = json.loads(Path(path).read_text())
+    return old if old.get('spec') == spec else None
+
 def proxy_correlation(model, calib:dict, candidates, group:int=32, k:int=24, n:int=64, steps:int=10, weights:str='gptq',
                       proxy_n:int=32, model_sha:str='', path=None) -> dict:
     "Spearman correlations of the proxy, FID and FID-to-FP fitness over the uniform genome and `k` random legal ones at W4A8 (cached at `path` with its inputs)."
     from qdit.qmodel import spearman
     spec = dict(model=model_sha, setting='W4A8', candidates=list(candidates), group=group, k=k, n=n, steps=steps, weights=weights, proxy_n=proxy_n)
-    if path is not None and Path(path).exists():
-        old = json.loads(Path(path).read_text())
-        if old.get('spec') == spec: return old   # same inputs: nothing to compute
+    if (old := stored_result(path, spec)) is not None: return old   # same inputs: nothing to compute
     space, costs = search_space(model, candidates), layer_costs(model)
     ref = uniform_genome(space, group); budget = genome_cost(ref, costs)
     gq = GenomeQuantizer(model, space, QuantConfig(4, 8, group, group, weights=weights), calib)
@@ -407,8 +411,7 @@ def realisation_check(model, genomes:dict, base:QuantConfig, calib_of, fit_spec:
     from qdit.core import save_json
     spec = dict(model=model_sha, base=base.to_dict(), genomes={nm: genome_key(g) for nm, g in genomes.items()}, fitness=fit_spec,
                 calib_seeds=list(calib_seeds), quantizers=list(quantizers))
-    old = json.loads(Path(path).read_text()) if path is not None and Path(path).exists() else {}
-    out = dict(spec=spec, scores=old.get('scores', {}) if old.get('spec') == spec else {})
+    out = stored_result(path, spec) or dict(spec=spec, scores={})   # scores of the same inputs are kept; the check resumes
     fit = make_fitness(model, fit_spec['kind'], fit_spec['n'], fit_spec['steps'], fit_spec['seed'], fit_spec['cfg'])
     todo = [(q, nm, cs) for cs in calib_seeds for q in quantizers for nm in genomes if f'{q}/{nm}/calib{cs}' not in out['scores']]
     from tqdm.auto import tqdm
