@@ -18,9 +18,10 @@ from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quan
 __all__ = ['GENE_KINDS', 'FITNESSES', 'search_space', 'layer_costs', 'genome_cost', 'uniform_genome', 'genome_config',
            'genome_key', 'repair', 'random_genome', 'mutate', 'crossover', 'GenomeQuantizer', 'FIDFitness',
            'ProxyFitness', 'EvolutionarySearch', 'allocate_ilp', 'sensitivity_scores', 'hessian_scores', 'make_fitness',
-           'run_search', 'search_parser', 'qdit_search_cli', 'stored_result', 'proxy_correlation', 'holdout_rescore',
-           'holdout_summary', 'plot_holdout', 'realisation_check', 'realisation_summary', 'allocations', 'plot_genomes',
-           'plot_search_history', 'allocation_records', 'realisation_rows', 'allocation_table', 'search_readme']
+           'numerics', 'run_search', 'search_parser', 'qdit_search_cli', 'stored_result', 'proxy_correlation',
+           'holdout_rescore', 'holdout_summary', 'plot_holdout', 'realisation_check', 'best_realisation',
+           'realisation_name', 'realisation_summary', 'allocations', 'plot_genomes', 'plot_search_history',
+           'allocation_records', 'realisation_rows', 'allocation_table', 'search_readme']
 
 # %% ../nbs/15_search.ipynb #fc450692
 GENE_KINDS = ('qkv', 'proj', 'fc1', 'fc2')
@@ -247,6 +248,11 @@ def make_fitness(model, kind:str, n:int, steps:int, seed:int, cfg:float=1.5):
     return (ProxyFitness(model, n, steps, cfg, seed=seed) if kind == 'proxy' else
             FIDFitness(n, steps, cfg, seed=seed, reference=model if kind == 'fid_to_fp' else None))
 
+def numerics() -> dict:
+    "What a GPTQ realisation depends on besides its inputs: float summation order, set by torch's version, thread count and CPU."
+    from qdit.core import cpu_model
+    return dict(torch=torch.__version__, threads=torch.get_num_threads(), cpu=cpu_model())
+
 def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candidates=(8, 16, 32, 64, 128),
                fitness:str='fid_to_fp', n:int=64, steps:int=10, seed:int=0, minutes:float|None=59, log=None, out=None,
                model_sha:str='', progress:bool=True, weights:str='gptq', **evo) -> dict:
@@ -259,7 +265,7 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     fit = make_fitness(model, fitness, n, steps, 1000 + seed)
     tag = f"w{wbits}a{abits}_g{group}_{fitness}_s{seed}"
     log = Path(log or data_path('search', f'{tag}.jsonl')); out = Path(out or data_path('search', f'{tag}.json'))
-    run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo))
+    run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo, numerics=numerics()))
     with timer() as tq: gq = GenomeQuantizer(model, space, base, calib, progress=progress)
     es = EvolutionarySearch(space, costs, budget, lambda g: fit(gq.assemble(g)), log, run_key, init=[ref], seed=seed, **evo)
     res = es.run(None if minutes is None else minutes * 60, progress=progress)
@@ -269,7 +275,7 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     rec = dict(res, tag=tag, config=rel(out), log=rel(log), fitness_spec=fit.spec(), reference_group=group, cache_wall_s=tq['s'],
                search_s=tq['s'] + res['eval_s'],   # the search's cost: cache + every evaluation it used, replayed ones at their logged time
                reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None, run_key=run_key)
-    save_json(rec, out.with_suffix('.record.json')); return rec
+    rec['numerics'] = numerics(); save_json(rec, out.with_suffix('.record.json')); return rec
 
 def search_parser() -> argparse.ArgumentParser:
     from qdit.evaluate import _OneLineParser, _positive, _bits
@@ -423,7 +429,19 @@ def realisation_check(model, genomes:dict, base:QuantConfig, calib_of, fit_spec:
         if path is not None: save_json(out, path)      # one score at a time: an interrupted check resumes
     return out
 
-def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform', own:str='none/calib0') -> str:
+def best_realisation(held:dict, picked_on:dict, nm:str='uniform') -> dict:
+    "The realisation of genome `nm` that scores best in `picked_on` (the search's fitness), with its score there and held out (`held`)."
+    sc = {k: v for k, v in picked_on['scores'].items() if k.split('/')[1] == nm}
+    if not sc: raise ValueError(f"no realisation of {nm!r} was scored; scored: {sorted(picked_on['scores'])}")
+    k = min(sorted(sc), key=sc.get); q, _, cs = k.split('/')
+    return dict(realisation=f'{q}/{cs}', n=len(sc), search=sc[k], holdout=held['scores'][k], fitness=picked_on['spec']['fitness'])
+
+def realisation_name(nm:str, realisation:str) -> str:
+    "The allocation name (and record tag suffix) of genome `nm` quantized in `realisation` ('schedule/calibN')."
+    q, cs = realisation.split('/'); cs = int(cs.removeprefix('calib'))
+    return nm + ('' if q == 'layer' else f'-{q}') + (f'-calib{cs}' if cs else '')
+
+def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform', own:str='none/calib0', picked_on:dict|None=None) -> str:
     "One README paragraph from `realisation_check`: the chosen genome against the reference on its own and on other realisations."
     sc, f = real['scores'], lambda v: f'{v:.2f}'
     def score(nm, r): q, cs = r.split('/'); return sc[f'{q}/{nm}/{cs}']
@@ -436,7 +454,10 @@ def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform',
             f"is a GPTQ schedule and calibration seed): on the search's own realisation ({own}) the {chosen} genome scores "
             f"{f(score(chosen, own))} against {ref}'s {f(score(ref, own))}; on the {len(others)} other realisations the paired "
             f"difference ({chosen} − {ref}) is {spread} (" + ', '.join(f"{r} {d[r]:+.2f}" for r in others) +
-            f"), while {ref} alone ranges from {f(min(ref_all))} to {f(max(ref_all))} over the {len(reals)} realisations.")
+            f"), while {ref} alone ranges from {f(min(ref_all))} to {f(max(ref_all))} over the {len(reals)} realisations."
+            + ('' if picked_on is None else (lambda b: f" Best of {ref}'s {b['n']} realisations picked on the search's own samples (seed "
+               f"{b['fitness']['seed']}, as the search picks): {b['realisation']}, {f(b['search'])} there and {f(b['holdout'])} held out, "
+               f"against the {chosen} genome's {f(score(chosen, own))} held out.")(best_realisation(real, picked_on, ref))))
 
 # %% ../nbs/15_search.ipynb #d72368e6
 def allocations(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates, weights:str='gptq',
@@ -485,13 +506,14 @@ def allocation_records(model, configs:dict, n:int, seeds, steps:int=50, results=
         out[st, nm] = [r for r in rs if r is not None]
     return out
 
-def realisation_rows(comp:dict, none:dict, calib:dict) -> dict:
-    "The realisations table's rows, per setting: uniform, uniform on other calibration sets, uniform and searched with the search's schedule."
+def realisation_rows(comp:dict, none:dict, calib:dict, best:dict|None=None) -> dict:
+    "The realisations table's rows, per setting: uniform, uniform on other calibration sets, the best uniform realisation, uniform and searched with the search's schedule."
     out = {}
     for st in dict.fromkeys(s for s, _ in comp):
         out[st, 'uniform'] = comp.get((st, 'uniform'), [])
         out.update({k: v for k, v in calib.items() if k[0] == st})
-        out[st, 'uniform-none'] = none.get((st, 'uniform-none'), [])
+        out.update({k: v for k, v in (best or {}).items() if k[0] == st})   # every seed (replaces that realisation's first-seed row)
+        out[st, 'uniform-none'] = (best or {}).get((st, 'uniform-none')) or none.get((st, 'uniform-none'), [])
         out[st, 'evolutionary'] = comp.get((st, 'evolutionary'), []); out[st, 'evolutionary-none'] = none.get((st, 'evolutionary-none'), [])
     return out
 
@@ -513,7 +535,7 @@ def allocation_table(comp:dict, cost_ratio:dict) -> str:
                            'FID − uniform (paired)', 'FID to FP', 'FID to FP − uniform (paired)', 'PSNR to FP (dB)'], rows)
 
 def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict, cost_ratio:dict,
-                  real:dict|None=None, comp_r:dict|None=None) -> str:
+                  real:dict|None=None, comp_r:dict|None=None, picked:dict|None=None) -> str:
     "The README's search block: the searches, the proxy correlation, the held-out check and the allocation table."
     f = lambda v: 'n/a' if v is None else f'{v:.3f}'
     want = len(sp['seeds']) * len(comp); have = sum(len(v) for v in comp.values())
@@ -524,12 +546,15 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
                     f"genome's {f(r['reference_fitness'])} on the search's samples." for st, r in searches.items())
     rho = ('' if corr is None else f" Spearman rank correlations over {len(corr['scores'])} genomes: "
            + ', '.join(f"{k.replace('~', ' vs ')} {v:.2f}" for k, v in corr['spearman'].items()) + ".")
-    tail = [] if not real else ['', ' '.join(f"{st}: {realisation_summary(r)}" for st, r in real.items())]
+    tail = [] if not real else ['', ' '.join(f"{st}: {realisation_summary(r, picked_on=(picked or {}).get(st))}" for st, r in real.items())]
     if comp_r and any(comp_r.values()):
+        best = ' '.join(f"{st}: *{realisation_name('uniform', b['realisation'])}* is the best of the uniform genome's {b['n']} "
+                        f"realisations on the search's samples (every seed)." for st, b in
+                        ((st, best_realisation(real[st], p)) for st, p in (picked or {}).items() if st in (real or {})))
         tail += ['', "Realisations: *-none* rows are the uniform and searched genomes quantized with the search's own schedule "
                  "(`sequential='none'`, calibration seed 0; for the searched genome, the model the search scored), *-calibN* rows the "
-                 "uniform configuration with sequential GPTQ on the calibration set with seed N (first sample seed only).", '',
-                 allocation_table(comp_r, cost_ratio)]
+                 "uniform configuration on the calibration set with seed N (first sample seed only, unless it is the best one). "
+                 + best, '', allocation_table(comp_r, cost_ratio)]
     return '\n'.join(head + [f"Group-size allocations under the uniform g={sp['group']} budget (GPTQ, dynamic activations, DDIM "
                       f"{sp['eval_steps']}, CFG 1.5; fitness {sp['fitness']} on {sp['fit_n']} samples, {sp['fit_steps']} steps). "
                       + srch + rho + " " + holdout_summary(checks) +
