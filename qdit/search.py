@@ -551,10 +551,15 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
         best = ' '.join(f"{st}: *{realisation_name('uniform', b['realisation'])}* is the best of the uniform genome's {b['n']} "
                         f"realisations on the search's samples (every seed)." for st, b in
                         ((st, best_realisation(real[st], p)) for st, p in (picked or {}).items() if st in (real or {})))
+        redo = ' '.join(f"{st}: the uniform genome re-scored on the search's own realisation here gives {f(p['scores']['none/uniform/calib0'])} "
+                        f"against the {f(searches[st]['reference_fitness'])} in the search log; equal inputs and numerics reproduce a logged "
+                        "score bit for bit, so that entry was computed under other numerics (torch, threads or CPU) or code, in a session "
+                        "the log was resumed from." for st, p in (picked or {}).items()
+                        if searches[st].get('reference_fitness') not in (None, p['scores'].get('none/uniform/calib0', searches[st]['reference_fitness'])))
         tail += ['', "Realisations: *-none* rows are the uniform and searched genomes quantized with the search's own schedule "
                  "(`sequential='none'`, calibration seed 0; for the searched genome, the model the search scored), *-calibN* rows the "
                  "uniform configuration on the calibration set with seed N (first sample seed only, unless it is the best one). "
-                 + best, '', allocation_table(comp_r, cost_ratio)]
+                 + best + (' ' + redo if redo else ''), '', allocation_table(comp_r, cost_ratio)]
     return '\n'.join(head + [f"Group-size allocations under the uniform g={sp['group']} budget (GPTQ, dynamic activations, DDIM "
                       f"{sp['eval_steps']}, CFG 1.5; fitness {sp['fitness']} on {sp['fit_n']} samples, {sp['fit_steps']} steps). "
                       + srch + rho + " " + holdout_summary(checks) +
