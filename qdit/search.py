@@ -250,8 +250,8 @@ def make_fitness(model, kind:str, n:int, steps:int, seed:int, cfg:float=1.5):
 
 def numerics() -> dict:
     "What a GPTQ realisation depends on besides its inputs: float summation order, set by torch's version, thread count and CPU."
-    from qdit.core import cpu_model
-    return dict(torch=torch.__version__, threads=torch.get_num_threads(), cpu=cpu_model())
+    from qdit.core import versions
+    v = versions(); return {k: v[k] for k in ('torch', 'threads', 'cpu')}
 
 def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candidates=(8, 16, 32, 64, 128),
                fitness:str='fid_to_fp', n:int=64, steps:int=10, seed:int=0, minutes:float|None=59, log=None, out=None,
@@ -265,7 +265,7 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     fit = make_fitness(model, fitness, n, steps, 1000 + seed)
     tag = f"w{wbits}a{abits}_g{group}_{fitness}_s{seed}"
     log = Path(log or data_path('search', f'{tag}.jsonl')); out = Path(out or data_path('search', f'{tag}.json'))
-    run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo, numerics=numerics()))
+    run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo, numerics=(num := numerics())))
     with timer() as tq: gq = GenomeQuantizer(model, space, base, calib, progress=progress)
     es = EvolutionarySearch(space, costs, budget, lambda g: fit(gq.assemble(g)), log, run_key, init=[ref], seed=seed, **evo)
     res = es.run(None if minutes is None else minutes * 60, progress=progress)
@@ -275,7 +275,7 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     rec = dict(res, tag=tag, config=rel(out), log=rel(log), fitness_spec=fit.spec(), reference_group=group, cache_wall_s=tq['s'],
                search_s=tq['s'] + res['eval_s'],   # the search's cost: cache + every evaluation it used, replayed ones at their logged time
                reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None, run_key=run_key)
-    rec['numerics'] = numerics(); save_json(rec, out.with_suffix('.record.json')); return rec
+    rec['numerics'] = num; save_json(rec, out.with_suffix('.record.json')); return rec
 
 def search_parser() -> argparse.ArgumentParser:
     from qdit.evaluate import _OneLineParser, _positive, _bits
