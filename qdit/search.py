@@ -256,25 +256,36 @@ def numerics() -> dict:
 def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candidates=(8, 16, 32, 64, 128),
                fitness:str='fid_to_fp', n:int=64, steps:int=10, seed:int=0, minutes:float|None=59, log=None, out=None,
                model_sha:str='', progress:bool=True, weights:str='gptq', **evo) -> dict:
-    "Evolutionary group-size search at W{wbits}A{abits} against the uniform-`group` budget; returns the result record."
+    """Evolutionary group-size search at W{wbits}A{abits} against the uniform-`group` budget; returns the result record.
+    `calib` is a calibration set, or `{calibration seed: set}`: then a genome's fitness is its mean over those GPTQ realisations."""
     from qdit.core import data_path, save_json, proj_root
     base = QuantConfig(wbits, abits, group, group, weights=weights)
     space, costs = search_space(model, candidates), layer_costs(model)
     ref = uniform_genome(space, group); budget = genome_cost(ref, costs)
     if fitness not in FITNESSES: raise ValueError(f"fitness must be one of {FITNESSES}, got {fitness!r}")
+    sets = calib if calib and all(isinstance(k, int) for k in calib) else {0: calib}
     fit = make_fitness(model, fitness, n, steps, 1000 + seed)
-    tag = f"w{wbits}a{abits}_g{group}_{fitness}_s{seed}"
+    many = len(sets) > 1
+    tag = f"w{wbits}a{abits}_g{group}_{fitness}_s{seed}" + (f"_c{'-'.join(map(str, sets))}" if many else '')
     log = Path(log or data_path('search', f'{tag}.jsonl')); out = Path(out or data_path('search', f'{tag}.json'))
-    run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo, numerics=(num := numerics())))
-    with timer() as tq: gq = GenomeQuantizer(model, space, base, calib, progress=progress)
-    es = EvolutionarySearch(space, costs, budget, lambda g: fit(gq.assemble(g)), log, run_key, init=[ref], seed=seed, **evo)
+    run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo, numerics=(num := numerics()),
+                            **({'calib_seeds': list(sets)} if many else {})))   # one realisation: the key of a plain search
+    with timer() as tq: gqs = {cs: GenomeQuantizer(model, space, base, c, progress=progress) for cs, c in sets.items()}
+    per = {}   # genome key -> its fitness on each realisation, for the genomes scored in this process
+    def score(g):
+        per[genome_key(g)] = [float(fit(q.assemble(g))) for q in gqs.values()]; return float(np.mean(per[genome_key(g)]))
+    es = EvolutionarySearch(space, costs, budget, score, log, run_key, init=[ref], seed=seed, **evo)
     res = es.run(None if minutes is None else minutes * 60, progress=progress)
-    genome_config(res['genome'], dataclasses.replace(base, sequential='none')).save(out)   # the very model the search scored
+    if genome_key(res['genome']) not in per: score(res['genome'])   # read from the log: its realisations scored again (deterministic)
+    own = dict(zip(sets, per[genome_key(res['genome'])]))
+    cs = min(own, key=lambda k: (own[k], k))   # the chosen genome's best realisation: the model saved
+    genome_config(res['genome'], dataclasses.replace(base, sequential='none')).save(out)   # with calib seed `cs`: the very model the search scored
     def rel(q):   # paths inside the project are stored relative to it, so records read the same in any clone
         q, root = q.resolve(), proj_root().resolve(); return str(q.relative_to(root) if q.is_relative_to(root) else q)
     rec = dict(res, tag=tag, config=rel(out), log=rel(log), fitness_spec=fit.spec(), reference_group=group, cache_wall_s=tq['s'],
                search_s=tq['s'] + res['eval_s'],   # the search's cost: cache + every evaluation it used, replayed ones at their logged time
-               reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None, run_key=run_key)
+               reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None, run_key=run_key,
+               calib_seeds=list(sets), calib_seed=cs, realisation_fitness={str(k): v for k, v in own.items()})
     rec['numerics'] = num; save_json(rec, out.with_suffix('.record.json')); return rec
 
 def search_parser() -> argparse.ArgumentParser:
@@ -292,6 +303,8 @@ def search_parser() -> argparse.ArgumentParser:
     p.add_argument('--minutes', type=float, default=59,
                    help='budget of fitness-evaluation minutes, counted from the log, so a resumed search stops where an uninterrupted one would')
     p.add_argument('--seed', type=_positive(int, 0), default=0)
+    p.add_argument('--calib-seeds', default='0', help="comma-separated calibration seeds: a genome's fitness is its mean over "
+                   "their GPTQ realisations, and the best one of the chosen genome is reported (default 0: one realisation)")
     p.add_argument('--out', default=None, help='where to write the searched QuantConfig JSON (default data/search/)')
     p.add_argument('--threads', type=_positive(int), default=None); p.add_argument('--quiet', action='store_true')
     return p
@@ -304,14 +317,17 @@ def qdit_search_cli(argv=None):
     p = search_parser(); a = p.parse_args(argv)
     try: cands = tuple(int(c) for c in a.candidates.split(','))
     except ValueError: p.error(f"argument --candidates: {a.candidates!r} is not a comma-separated list of integers")
+    try: seeds = tuple(dict.fromkeys(int(c) for c in a.calib_seeds.split(',')))
+    except ValueError: seeds = (-1,)
+    if min(seeds) < 0: p.error(f"argument --calib-seeds: {a.calib_seeds!r} is not a comma-separated list of integers >= 0")
     set_threads(a.threads)
     try:
         weights = Path(a.model or default_model_dir()); model = load_dit(weights); sha = weights_sha256(weights)
-        rec = run_search(model, _calibration_of(model, sha, weights), a.wbits, a.abits, a.group, cands, a.fitness, a.n, a.steps,
+        rec = run_search(model, {cs: _calibration_of(model, sha, weights, cs) for cs in seeds}, a.wbits, a.abits, a.group, cands, a.fitness, a.n, a.steps,
                          a.seed, a.minutes, out=a.out, model_sha=sha, progress=not a.quiet,
                          population=a.population, generations=a.generations)
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_search: error: {e}\n")
-    print(json.dumps({k: rec[k] for k in ('fitness', 'reference_fitness', 'cost', 'budget', 'evaluations', 'search_s', 'wall_s', 'config')}))
+    print(json.dumps({k: rec[k] for k in ('fitness', 'reference_fitness', 'cost', 'budget', 'evaluations', 'search_s', 'wall_s', 'config', 'calib_seed')}))
 
 # %% ../nbs/15_search.ipynb #262b2226
 def stored_result(path, spec:dict) -> dict|None:
@@ -433,13 +449,13 @@ def best_realisation(held:dict, picked_on:dict, nm:str='uniform') -> dict:
     "The realisation of genome `nm` that scores best in `picked_on` (the search's fitness), with its score there and held out (`held`)."
     sc = {k: v for k, v in picked_on['scores'].items() if k.split('/')[1] == nm}
     if not sc: raise ValueError(f"no realisation of {nm!r} was scored; scored: {sorted(picked_on['scores'])}")
-    k = min(sorted(sc), key=sc.get); q, _, cs = k.split('/')
-    return dict(realisation=f'{q}/{cs}', n=len(sc), search=sc[k], holdout=held['scores'][k], fitness=picked_on['spec']['fitness'])
+    k = min(sorted(sc), key=sc.get); q, _, cs = k.split('/'); cs = int(cs.removeprefix('calib'))
+    return dict(realisation=f'{q}/calib{cs}', schedule=q, calib_seed=cs, name=realisation_name(nm, q, cs), n=len(sc),
+                search=sc[k], holdout=held['scores'][k], fitness=picked_on['spec']['fitness'])
 
-def realisation_name(nm:str, realisation:str) -> str:
-    "The allocation name (and record tag suffix) of genome `nm` quantized in `realisation` ('schedule/calibN')."
-    q, cs = realisation.split('/'); cs = int(cs.removeprefix('calib'))
-    return nm + ('' if q == 'layer' else f'-{q}') + (f'-calib{cs}' if cs else '')
+def realisation_name(nm:str, schedule:str='layer', calib_seed:int=0) -> str:
+    "The allocation name (and record tag suffix) of genome `nm` quantized with GPTQ `schedule` on calibration set `calib_seed`."
+    return nm + ('' if schedule == 'layer' else f'-{schedule}') + (f'-calib{calib_seed}' if calib_seed else '')
 
 def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform', own:str='none/calib0', picked_on:dict|None=None) -> str:
     "One README paragraph from `realisation_check`: the chosen genome against the reference on its own and on other realisations."
@@ -548,7 +564,7 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
            + ', '.join(f"{k.replace('~', ' vs ')} {v:.2f}" for k, v in corr['spearman'].items()) + ".")
     tail = [] if not real else ['', ' '.join(f"{st}: {realisation_summary(r, picked_on=(picked or {}).get(st))}" for st, r in real.items())]
     if comp_r and any(comp_r.values()):
-        best = ' '.join(f"{st}: *{realisation_name('uniform', b['realisation'])}* is the best of the uniform genome's {b['n']} "
+        best = ' '.join(f"{st}: *{b['name']}* is the best of the uniform genome's {b['n']} "
                         f"realisations on the search's samples (every seed)." for st, b in
                         ((st, best_realisation(real[st], p)) for st, p in (picked or {}).items() if st in (real or {})))
         redo = ' '.join(f"{st}: the uniform genome re-scored on the search's own realisation here gives {f(p['scores']['none/uniform/calib0'])} "
