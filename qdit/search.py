@@ -21,7 +21,7 @@ __all__ = ['GENE_KINDS', 'FITNESSES', 'search_space', 'layer_costs', 'genome_cos
            'numerics', 'run_search', 'search_parser', 'qdit_search_cli', 'stored_result', 'proxy_correlation',
            'holdout_rescore', 'holdout_summary', 'plot_holdout', 'realisation_check', 'best_realisation',
            'realisation_name', 'realisation_summary', 'allocations', 'plot_genomes', 'plot_search_history',
-           'allocation_records', 'realisation_rows', 'allocation_table', 'search_readme']
+           'allocation_records', 'realisation_rows', 'allocation_table', 'best_vs_search', 'search_readme']
 
 # %% ../nbs/15_search.ipynb #fc450692
 GENE_KINDS = ('qkv', 'proj', 'fc1', 'fc2')
@@ -550,6 +550,14 @@ def allocation_table(comp:dict, cost_ratio:dict) -> str:
     return markdown_table(['setting', 'allocation', 'cost / budget', 'samples x seeds', 'FID', 'sFID', 'IS', 'class acc.',
                            'FID − uniform (paired)', 'FID to FP', 'FID to FP − uniform (paired)', 'PSNR to FP (dB)'], rows)
 
+def best_vs_search(comp:dict, st:str, best:str, searched:str='evolutionary-none', metric:str='fid_to_fp') -> str:
+    "README sentence: `metric` of the best uniform realisation minus the searched model's, paired by seed ('' without a common seed)."
+    from qdit.evaluate import paired_differences
+    try: d = paired_differences(comp.get((st, best), []), comp.get((st, searched), []), metric)[metric]
+    except ValueError: return ''
+    return (f" Paired {metric.replace('_', ' ')} difference, {best} − {searched} (the model the search picked): {d['mean']:+.2f}"
+            + (f" ± {d['std']:.2f} over {d['n']} seeds." if d['n'] > 1 else " on 1 seed."))
+
 def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict, cost_ratio:dict,
                   real:dict|None=None, comp_r:dict|None=None, picked:dict|None=None) -> str:
     "The README's search block: the searches, the proxy correlation, the held-out check and the allocation table."
@@ -565,7 +573,7 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
     tail = [] if not real else ['', ' '.join(f"{st}: {realisation_summary(r, picked_on=(picked or {}).get(st))}" for st, r in real.items())]
     if comp_r and any(comp_r.values()):
         best = ' '.join(f"{st}: *{b['name']}* is the best of the uniform genome's {b['n']} "
-                        f"realisations on the search's samples (every seed)." for st, b in
+                        f"realisations on the search's samples (every seed)." + best_vs_search(comp_r, st, b['name']) for st, b in
                         ((st, best_realisation(real[st], p)) for st, p in (picked or {}).items() if st in (real or {})))
         redo = ' '.join(f"{st}: the uniform genome re-scored on the search's own realisation here gives {f(p['scores']['none/uniform/calib0'])} "
                         f"against the {f(searches[st]['reference_fitness'])} in the search log; equal inputs and numerics reproduce a logged "
