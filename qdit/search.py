@@ -288,13 +288,23 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
                calib_seeds=list(sets), calib_seed=cs, realisation_fitness={str(k): v for k, v in own.items()})
     rec['numerics'] = num; save_json(rec, out.with_suffix('.record.json')); return rec
 
+def _int_list(lo:int|None=None):
+    "argparse type: a comma-separated list of integers (each >= `lo` when given), as a tuple."
+    def f(text):
+        try: v = tuple(int(c) for c in text.split(','))
+        except ValueError: v = None
+        if v is None or (lo is not None and min(v) < lo):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers" + ('' if lo is None else f" >= {lo}"))
+        return v
+    return f
+
 def search_parser() -> argparse.ArgumentParser:
     from qdit.evaluate import _OneLineParser, _positive, _bits
     p = _OneLineParser(prog='qdit_search', description='Evolutionary group-size search (Q-DiT) on the embedded model or --model.')
     p.add_argument('--model', default=None, help='folder of a saved DiT (default: the embedded model)')
     p.add_argument('--wbits', type=_bits, default=4); p.add_argument('--abits', type=_bits, default=8)
     p.add_argument('--group', type=_positive(int), default=32, help='uniform reference group size: the budget')
-    p.add_argument('--candidates', default='8,16,32,64,128', help='comma-separated candidate group sizes')
+    p.add_argument('--candidates', type=_int_list(), default='8,16,32,64,128', help='comma-separated candidate group sizes')
     p.add_argument('--fitness', choices=FITNESSES, default='fid_to_fp',
                    help="fid: FID against real data (the paper's); fid_to_fp: FID against the full-precision samples (paired); proxy")
     p.add_argument('--n', type=_positive(int, 4), default=64, help='samples per fitness evaluation')
@@ -303,7 +313,7 @@ def search_parser() -> argparse.ArgumentParser:
     p.add_argument('--minutes', type=float, default=59,
                    help='budget of fitness-evaluation minutes, counted from the log, so a resumed search stops where an uninterrupted one would')
     p.add_argument('--seed', type=_positive(int, 0), default=0)
-    p.add_argument('--calib-seeds', default='0', help="comma-separated calibration seeds: a genome's fitness is its mean over "
+    p.add_argument('--calib-seeds', type=_int_list(0), default='0', help="comma-separated calibration seeds: a genome's fitness is its mean over "
                    "their GPTQ realisations, and the best one of the chosen genome is reported (default 0: one realisation)")
     p.add_argument('--out', default=None, help='where to write the searched QuantConfig JSON (default data/search/)')
     p.add_argument('--threads', type=_positive(int), default=None); p.add_argument('--quiet', action='store_true')
@@ -315,11 +325,7 @@ def qdit_search_cli(argv=None):
     from qdit.model import load_dit, default_model_dir, weights_sha256
     from qdit.evaluate import _calibration_of
     p = search_parser(); a = p.parse_args(argv)
-    try: cands = tuple(int(c) for c in a.candidates.split(','))
-    except ValueError: p.error(f"argument --candidates: {a.candidates!r} is not a comma-separated list of integers")
-    try: seeds = tuple(dict.fromkeys(int(c) for c in a.calib_seeds.split(',')))
-    except ValueError: seeds = (-1,)
-    if min(seeds) < 0: p.error(f"argument --calib-seeds: {a.calib_seeds!r} is not a comma-separated list of integers >= 0")
+    cands, seeds = a.candidates, tuple(dict.fromkeys(a.calib_seeds))
     set_threads(a.threads)
     try:
         weights = Path(a.model or default_model_dir()); model = load_dit(weights); sha = weights_sha256(weights)
