@@ -12,8 +12,8 @@ import torch
 # %% auto #0
 __all__ = ['PROTOCOLS', 'proj_root', 'proj_path', 'data_path', 'figures_path', 'results_path', 'cache_path', 'protocol',
            'by_protocol', 'seed_everything', 'set_threads', 'file_sha256', 'key_hash', 'tensor_sha256', 'cpu_model',
-           'versions', 'save_json', 'load_json', 'append_jsonl', 'read_jsonl', 'timer', 'model_bytes', 'save_figure',
-           'image_grid']
+           'versions', 'numerics', 'save_json', 'load_json', 'append_jsonl', 'read_jsonl', 'timer', 'model_bytes',
+           'save_figure', 'image_grid']
 
 # %% ../nbs/00_core.ipynb #bdf3c980
 def proj_root() -> Path:
@@ -96,6 +96,10 @@ def versions() -> dict:
     return dict(qdit=qv, python=platform.python_version(), torch=torch.__version__, diffusers=diffusers.__version__,
                 torchmetrics=torchmetrics.__version__, numpy=np.__version__, machine=platform.machine(),
                 threads=torch.get_num_threads(), cpu=cpu_model())
+
+def numerics() -> dict:
+    "What float results depend on besides their inputs: the summation order, set by torch's version, thread count and CPU."
+    v = versions(); return {k: v[k] for k in ('torch', 'threads', 'cpu')}
 
 def save_json(obj, path) -> Path:
     "Write `obj` as indented JSON atomically (a temporary file renamed into place)."

@@ -8,19 +8,20 @@ import json, argparse, datetime, hashlib, warnings
 from pathlib import Path
 import numpy as np
 import torch
-from .core import (results_path, cache_path, key_hash, tensor_sha256, versions, model_bytes, timer, append_jsonl,
-                       read_jsonl, set_threads, protocol, image_grid)
+from .core import (results_path, cache_path, data_path, key_hash, tensor_sha256, versions, numerics, model_bytes, timer,
+                       append_jsonl, read_jsonl, set_threads, protocol, image_grid)
 from .model import load_dit, default_model_dir, weights_sha256
-from .sampler import sample, SCHEDULERS
+from .sampler import sample, clear_checkpoint, SCHEDULERS
 from .metrics import evaluate_images, paired_metrics
 from .qmodel import weight_bytes
 
 # %% auto #0
-__all__ = ['METHODS', 'RESULTS_FILE', 'METRICS', 'PAIRED_METRICS', 'register_method', 'load_methods', 'method_options',
-           'record_key', 'find_record', 'model_fingerprint', 'reference_samples', 'evaluate_model', 'record_samples',
-           'eval_parser', 'cli_options', 'qdit_eval_cli', 'summarise', 'paired_differences', 'fmt_ms', 'markdown_table',
-           'update_readme', 'fp_protocol', 'plot_loss_curve', 'class_grid', 'plot_grid', 'floor_key', 'floor_record',
-           'plot_metric_vs_steps', 'guidance_summary', 'fp_table', 'fp_bars', 'note_run_time']
+__all__ = ['METHODS', 'RESULTS_FILE', 'SHIPPED_SAMPLES', 'METRICS', 'PAIRED_METRICS', 'register_method', 'load_methods',
+           'method_options', 'record_key', 'find_record', 'model_fingerprint', 'reference_samples',
+           'ship_reference_samples', 'evaluate_model', 'record_samples', 'eval_parser', 'cli_options', 'qdit_eval_cli',
+           'summarise', 'paired_differences', 'fmt_ms', 'markdown_table', 'update_readme', 'fp_protocol',
+           'plot_loss_curve', 'class_grid', 'plot_grid', 'floor_key', 'floor_record', 'plot_metric_vs_steps',
+           'guidance_summary', 'fp_table', 'fp_bars', 'note_run_time']
 
 # %% ../nbs/08_evaluate.ipynb #c1e696ad
 METHODS = {'fp': lambda model, calib=None: model}
@@ -81,22 +82,43 @@ def _load_samples(path:Path):
     if not path.exists(): return None
     t = load_file(path); return t['images'], t['labels']
 
-def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True, images=None, labels=None):
-    "Full-precision samples of `model` under `proto`, cached in data/cache/samples/ by model fingerprint and protocol."
+SHIPPED_SAMPLES = 'samples'   # data/samples/: committed full-precision twins (the full protocol's seeds), read before the cache
+
+def _fp_name(model, proto:dict, batch_size:int) -> str:
     key = dict(model=model_fingerprint(model), protocol=proto, batch_size=batch_size)   # DDPM noise is drawn per batch
-    path = cache_path('samples', f"fp_{key_hash(key)}.safetensors", mkdir=True)
+    return f"fp_{key_hash(key)}.safetensors"
+
+def _partial(what:str, batch_size:int) -> Path:
+    "Path prefix under which a sampling run keeps its finished batches (keyed by the numerics: no batches of two machines mixed)."
+    return cache_path('partial', key_hash(dict(what=what, batch_size=batch_size, numerics=numerics())), mkdir=True)
+
+def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True, images=None, labels=None):
+    "Full-precision samples of `model` under `proto`: shipped in data/samples/, else cached in data/cache/samples/ (drawn when missing)."
+    name = _fp_name(model, proto, batch_size); path = cache_path('samples', name, mkdir=True)
     if images is not None: _save_samples(path, images, labels); return images, labels
-    if (got := _load_samples(path)) is not None: return got
+    for p in (data_path(SHIPPED_SAMPLES, name), path):
+        if (got := _load_samples(p)) is not None: return got
+    ck = _partial(name, batch_size)
     images, labels = sample(model, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
-                            scheduler=proto['scheduler'], batch_size=batch_size, progress=progress)
-    return reference_samples(model, proto, batch_size, images=images, labels=labels)
+                            scheduler=proto['scheduler'], batch_size=batch_size, progress=progress, checkpoint=ck)
+    out = reference_samples(model, proto, batch_size, images=images, labels=labels); clear_checkpoint(ck)
+    return out
+
+def ship_reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True) -> Path:
+    "Put the full-precision twins of `proto` (drawn if need be) in data/samples/, which is committed: a fresh clone pairs with them at no cost."
+    import shutil
+    reference_samples(model, proto, batch_size, progress); name = _fp_name(model, proto, batch_size)
+    dst = data_path(SHIPPED_SAMPLES, name, mkdir=True)
+    if not dst.exists(): shutil.copyfile(cache_path('samples', name), dst)
+    return dst
 
 def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int, sha:str, weights:Path, progress:bool,
-                    calib_seed:int=0):
+                    calib_seed:int=0, checkpoint=None):
     "Apply `method` to `model` and sample under `proto`: (quantized model, images, labels, quantize timer, sample timer)."
     with timer() as tq: qmodel = METHODS[method](model, calib=lambda: _calibration_of(model, sha, weights, calib_seed), **options)
     with timer() as ts: images, labels = sample(qmodel, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
-                                                scheduler=proto['scheduler'], batch_size=batch_size, progress=progress)
+                                                scheduler=proto['scheduler'], batch_size=batch_size, progress=progress,
+                                                checkpoint=checkpoint)
     return qmodel, images, labels, tq, ts
 
 def evaluate_model(model=None,                  # a DiT (default: the shipped embedded model)
@@ -123,7 +145,8 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     if old is not None and (not paired or 'psnr_to_fp' in old['metrics']): return old   # older records lack the paired metrics
     model = model if model is not None else load_dit(weights)
     if paired: fp_images, _ = reference_samples(model, proto, batch_size, progress)   # before the method touches anything
-    qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress, calib_seed)
+    ck = _partial(key, batch_size)   # finished batches survive an interruption; the rerun draws only the missing ones
+    qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress, calib_seed, ck)
     if method == 'fp': reference_samples(model, proto, batch_size, images=images, labels=labels)   # later methods pair with these
     with timer() as tm:
         metrics = evaluate_images(images, labels)
@@ -134,6 +157,7 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
                quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(),
                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
     if save: append_jsonl(rec, results); _save_samples(_samples_path(key), images, labels)
+    clear_checkpoint(ck)
     return rec
 
 def _samples_path(key:str) -> Path: return cache_path('samples', f'rec_{key}.safetensors', mkdir=True)

@@ -4,7 +4,8 @@
 
 # %% ../nbs/03_sampler.ipynb #cdbc79bb
 from __future__ import annotations
-import math
+import math, os
+from pathlib import Path
 import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 from tqdm.auto import tqdm
@@ -12,7 +13,7 @@ from .model import NULL_CLASS
 
 # %% auto #0
 __all__ = ['SCHEDULERS', 'make_scheduler', 'paired_inputs', 'null_class_of', 'guided_output', 'denoise', 'model_sample_shape',
-           'sample']
+           'sample', 'clear_checkpoint']
 
 # %% ../nbs/03_sampler.ipynb #4e942f9a
 SCHEDULERS = ('ddim', 'ddpm')
@@ -77,7 +78,9 @@ def sample(model,                      # a DiT (or anything called as model(x, t
            batch_size:int=250,
            noise=None, labels=None,    # explicit paired inputs (default: paired_inputs(n, seed, ...))
            decode=None,                # latents -> images (latent models only)
-           num_classes:int|None=None, progress:bool=True, callback=None) -> tuple[torch.Tensor, torch.Tensor]:
+           num_classes:int|None=None, progress:bool=True, callback=None,
+           checkpoint=None,            # path prefix: each finished batch is kept as <prefix>.b<first index>.safetensors and reused
+          ) -> tuple[torch.Tensor, torch.Tensor]:
     "Generate samples: returns (images, labels)."
     num_classes = num_classes or null_class_of(model)
     if noise is None: noise, labels = paired_inputs(n, seed, model_sample_shape(model), num_classes)
@@ -88,9 +91,35 @@ def sample(model,                      # a DiT (or anything called as model(x, t
     outs = []
     bar = tqdm(total=math.ceil(len(noise) / batch_size) * steps, desc=f'{scheduler} {steps} steps', disable=not progress, mininterval=2)
     for b0 in range(0, len(noise), batch_size):
+        if (x := _load_batch(checkpoint, b0, labels[b0:b0 + batch_size])) is not None:
+            outs.append(x); bar.update(steps); continue
         g = torch.Generator(device=dev).manual_seed(seed * 1_000_003 + b0)
         cb = lambda i, t, x: (bar.update(1), callback and callback(i, t, x))
         x = denoise(model, noise[b0:b0 + batch_size].to(dev), labels[b0:b0 + batch_size].to(dev), sched, cfg, g, cb)
-        outs.append((decode(x) if decode else x).float().cpu())
+        outs.append((decode(x) if decode else x).float().cpu()); _save_batch(checkpoint, b0, outs[-1], labels[b0:b0 + batch_size])
     bar.close()
     return torch.cat(outs), labels.cpu()
+
+def _batch_path(prefix, b0:int) -> Path: return Path(f'{prefix}.b{b0}.safetensors')
+
+def _save_batch(prefix, b0:int, images, labels):
+    "Keep one finished batch (written to a temporary file, then renamed: an interrupted write leaves no batch)."
+    if prefix is None: return
+    from safetensors.torch import save_file
+    p = _batch_path(prefix, b0); p.parent.mkdir(parents=True, exist_ok=True); tmp = p.with_name(p.name + '.tmp')
+    save_file({'images': images.contiguous(), 'labels': labels.contiguous()}, tmp); os.replace(tmp, p)
+
+def _load_batch(prefix, b0:int, labels):
+    "A kept batch, if there is one for these labels (anything else is an error: the prefix names another sampling run)."
+    if prefix is None or not _batch_path(prefix, b0).exists(): return None
+    from safetensors.torch import load_file
+    t = load_file(_batch_path(prefix, b0))
+    if not torch.equal(t['labels'], labels.cpu()):
+        raise ValueError(f"{_batch_path(prefix, b0)} holds another run's batch (its labels differ): use another checkpoint prefix")
+    return t['images']
+
+def clear_checkpoint(prefix) -> int:
+    "Delete the batches kept under `prefix` (once the whole run's result is stored); returns how many there were."
+    ps = list(Path(prefix).parent.glob(Path(prefix).name + '.b*.safetensors')) if prefix is not None else []
+    for p in ps: p.unlink()
+    return len(ps)

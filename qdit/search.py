@@ -8,7 +8,7 @@ import copy, json, time, random, argparse, dataclasses
 from pathlib import Path
 import numpy as np
 import torch
-from .core import key_hash, append_jsonl, read_jsonl, timer
+from .core import key_hash, append_jsonl, read_jsonl, timer, numerics
 from .quant import quant_error
 from .gptq import gptq_quantize
 from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quantize_dit, rtn_weight, QLinear, ActQuant,
@@ -18,10 +18,10 @@ from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quan
 __all__ = ['GENE_KINDS', 'FITNESSES', 'search_space', 'layer_costs', 'genome_cost', 'uniform_genome', 'genome_config',
            'genome_key', 'repair', 'random_genome', 'mutate', 'crossover', 'GenomeQuantizer', 'FIDFitness',
            'ProxyFitness', 'EvolutionarySearch', 'allocate_ilp', 'sensitivity_scores', 'hessian_scores', 'make_fitness',
-           'numerics', 'run_search', 'search_parser', 'qdit_search_cli', 'stored_result', 'proxy_correlation',
-           'holdout_rescore', 'holdout_summary', 'plot_holdout', 'realisation_check', 'best_realisation',
-           'realisation_name', 'realisation_summary', 'allocations', 'plot_genomes', 'plot_search_history',
-           'allocation_records', 'realisation_rows', 'allocation_table', 'best_vs_search', 'search_readme']
+           'run_search', 'search_parser', 'qdit_search_cli', 'stored_result', 'proxy_correlation', 'holdout_rescore',
+           'holdout_summary', 'plot_holdout', 'realisation_check', 'best_realisation', 'realisation_name',
+           'realisation_summary', 'allocations', 'plot_genomes', 'plot_search_history', 'allocation_records',
+           'realisation_rows', 'allocation_table', 'best_vs_search', 'search_readme']
 
 # %% ../nbs/15_search.ipynb #fc450692
 GENE_KINDS = ('qkv', 'proj', 'fc1', 'fc2')
@@ -247,11 +247,6 @@ def make_fitness(model, kind:str, n:int, steps:int, seed:int, cfg:float=1.5):
     "The fitness function `kind` (one of FITNESSES) on `n` paired samples drawn with sample seed `seed`."
     return (ProxyFitness(model, n, steps, cfg, seed=seed) if kind == 'proxy' else
             FIDFitness(n, steps, cfg, seed=seed, reference=model if kind == 'fid_to_fp' else None))
-
-def numerics() -> dict:
-    "What a GPTQ realisation depends on besides its inputs: float summation order, set by torch's version, thread count and CPU."
-    from qdit.core import versions
-    v = versions(); return {k: v[k] for k in ('torch', 'threads', 'cpu')}
 
 def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candidates=(8, 16, 32, 64, 128),
                fitness:str='fid_to_fp', n:int=64, steps:int=10, seed:int=0, minutes:float|None=59, log=None, out=None,
