@@ -15,13 +15,14 @@ from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quan
                          fp_input_stats, _set_module, _slice_rows)
 
 # %% auto #0
-__all__ = ['GENE_KINDS', 'FITNESSES', 'search_space', 'layer_costs', 'genome_cost', 'uniform_genome', 'genome_config',
-           'genome_key', 'repair', 'random_genome', 'mutate', 'crossover', 'GenomeQuantizer', 'FIDFitness',
-           'ProxyFitness', 'EvolutionarySearch', 'allocate_ilp', 'sensitivity_scores', 'hessian_scores', 'make_fitness',
-           'run_search', 'search_parser', 'qdit_search_cli', 'stored_result', 'proxy_correlation', 'holdout_rescore',
-           'holdout_summary', 'plot_holdout', 'realisation_check', 'best_realisation', 'realisation_name',
-           'realisation_summary', 'allocations', 'plot_genomes', 'plot_search_history', 'allocation_records',
-           'realisation_rows', 'allocation_table', 'best_vs_search', 'search_readme']
+__all__ = ['GENE_KINDS', 'FITNESSES', 'ALLOCATIONS', 'search_space', 'layer_costs', 'genome_cost', 'uniform_genome',
+           'genome_config', 'genome_key', 'repair', 'random_genome', 'mutate', 'crossover', 'GenomeQuantizer',
+           'FIDFitness', 'ProxyFitness', 'EvolutionarySearch', 'allocate_ilp', 'sensitivity_scores', 'hessian_scores',
+           'make_fitness', 'run_search', 'search_parser', 'qdit_search_cli', 'stored_result', 'proxy_correlation',
+           'holdout_rescore', 'holdout_summary', 'plot_holdout', 'realisation_check', 'best_realisation',
+           'realisation_name', 'realisation_summary', 'allocations', 'plot_genomes', 'plot_search_history',
+           'allocation_records', 'realisation_rows', 'allocation_table', 'best_vs_search', 'search_readme',
+           'realisation_configs', 'comparison_records', 'stored_search_readme']
 
 # %% ../nbs/15_search.ipynb #fc450692
 GENE_KINDS = ('qkv', 'proj', 'fc1', 'fc2')
@@ -589,3 +590,49 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
                       f"{sp['eval_steps']}, CFG 1.5; fitness {sp['fitness']} on {sp['fit_n']} samples, {sp['fit_steps']} steps). "
                       + srch + rho + " " + holdout_summary(checks) +
                       " *− uniform* columns are per-seed paired differences (mean ± std over seeds).", '', allocation_table(comp, cost_ratio)] + tail)
+
+# %% ../nbs/15_search.ipynb #e7e9524e
+ALLOCATIONS = ('uniform', 'ilp', 'evolutionary', 'hessian')
+
+def realisation_configs(configs:dict, cost_ratio:dict, reals:dict, picked:dict, calib_seeds=()) -> tuple:
+    "The realisations table's configurations from the allocations': `-none` (the search's GPTQ schedule) for uniform and evolutionary, uniform on each calibration set in `calib_seeds` (`-calibN`) and the best uniform realisation on the search's fitness (`picked`). Returns `(none, calib, best, calib_seed_of)`; their cost ratios are added to `cost_ratio`."
+    none, calib, best, seed_of = {}, {}, {}, {}
+    for st in dict.fromkeys(s for s, _ in configs):
+        for cs in calib_seeds:
+            calib[st, f'uniform-calib{cs}'] = configs[st, 'uniform']; seed_of[st, f'uniform-calib{cs}'] = cs
+            cost_ratio[st, f'uniform-calib{cs}'] = cost_ratio[st, 'uniform']
+        for nm in ('uniform', 'evolutionary'):
+            none[st, f'{nm}-none'] = dataclasses.replace(configs[st, nm], sequential='none'); cost_ratio[st, f'{nm}-none'] = cost_ratio[st, nm]
+        b = best_realisation(reals[st], picked[st])
+        if b['name'] != 'uniform':   # best of N uniform realisations, on every seed
+            best[st, b['name']] = dataclasses.replace(configs[st, 'uniform'], sequential=b['schedule'])
+            seed_of[st, b['name']] = b['calib_seed']; cost_ratio[st, b['name']] = cost_ratio[st, 'uniform']
+    return none, calib, best, seed_of
+
+def comparison_records(model, configs:dict, realisations:tuple|None, n:int, seeds, steps:int=50, results=None, compute:bool=True) -> tuple:
+    "Records `(comp, comp_r)` of the allocation table (every seed) and of the realisations table (`realisation_configs`' output, `-calibN` rows on the first seed; `None`: no such table); `compute=False` computes nothing."
+    comp = allocation_records(model, configs, n, seeds, steps, results, compute)
+    if realisations is None: return comp, None
+    none, calib, best, seed_of = realisations
+    rec = lambda cfgs, ss: allocation_records(model, cfgs, n, ss, steps, results, compute, calib_seeds=seed_of)
+    return comp, realisation_rows(comp, rec(none, seeds), rec(calib, seeds[:1]), rec(best, seeds))
+
+def stored_search_readme(folder, results=None, calib_seeds=None) -> str:
+    "The README's search block from what a run saved in `folder` (protocol, searches, checks, configurations, cost ratios, realisation checks) and the stored records; computes nothing. `calib_seeds`: the `-calibN` rows (default: the protocol's calibration seeds after the first)."
+    from qdit.core import load_json
+    folder = Path(folder); need = [folder/'holdout.json', folder/'cost_ratio.json']
+    if missing := [str(f) for f in need if not f.exists()]: raise FileNotFoundError(f"not a saved search comparison: missing {missing}")
+    sv = load_json(folder/'holdout.json'); sp, checks = sv['protocol'], sv['checks']
+    searches = {st: load_json(folder/f'{st}.record.json') for st in sp['settings']}
+    corr = load_json(folder/'proxy_correlation.json') if (folder/'proxy_correlation.json').exists() else None
+    cost_ratio = {(st, nm): v for st, nm, v in load_json(folder/'cost_ratio.json')['cost_ratio']}
+    configs = {(st, nm): QuantConfig.load(folder/f'{st}_{nm}.json') for st in sp['settings'] for nm in ALLOCATIONS
+               if (folder/f'{st}_{nm}.json').exists()}
+    files = {st: (folder/f'{st}.realisations.json', folder/f'{st}.realisations_search.json') for st in sp['settings']}
+    reals = picked = realisations = None
+    if all(a.exists() and b.exists() for a, b in files.values()):
+        reals, picked = ({st: load_json(fs[i]) for st, fs in files.items()} for i in (0, 1))
+        realisations = realisation_configs(configs, cost_ratio, reals, picked, sp['calib_seeds'][1:] if calib_seeds is None else calib_seeds)
+    comp, comp_r = comparison_records(None, configs, realisations, sp['eval_n'], sp['seeds'], sp['eval_steps'], results, compute=False)
+    return search_readme(sp, searches, corr, checks, comp, cost_ratio, reals, comp_r, picked)
+
