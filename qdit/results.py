@@ -94,6 +94,11 @@ def headline_jobs(done:list, P:dict) -> list[dict]:
 # %% ../nbs/13_results.ipynb #1e04e120
 def _fmt(s, m): return fmt_ms(s, m, 3 if m in ('precision', 'recall', 'accuracy', 'agreement_to_fp') else 2)
 
+def _quant_s(rs:list) -> str:
+    "Mean quantization wall time; '*' when a record's time includes getting the calibration set (stored before the two were timed apart)."
+    old = any('calib_wall_s' not in r and r['method'] != 'fp' for r in rs)
+    return f"{np.mean([r['quant_wall_s'] for r in rs]):.1f}" + ('*' if old else '')
+
 def results_table(recs:list) -> str:
     "Markdown table: one row per (setting, method), metrics as mean ± std over seeds."
     groups, order = {}, [('FP', 'fp')] + [(s, m) for s in SETTINGS for m in (*BASELINES, 'qdit')]
@@ -107,7 +112,7 @@ def results_table(recs:list) -> str:
         if not ok: rows.append([key[0], LABELS[key[1]], 'n/a'] + ['-'] * (len(METRICS) + len(PAIRED_METRICS) + 2)); continue
         s = summarise(ok, METRICS + PAIRED_METRICS)
         rows.append([key[0], LABELS[key[1]], f"{ok[0]['protocol']['n']} x {len(ok)}"] + [_fmt(s, m) for m in METRICS + PAIRED_METRICS] +
-                    [f"{ok[0]['weight_bytes'] / 2**20:.2f}", f"{np.mean([r['quant_wall_s'] for r in ok]):.1f}"])
+                    [f"{ok[0]['weight_bytes'] / 2**20:.2f}", _quant_s(ok)])
     return markdown_table(['setting', 'method', 'samples x seeds', 'FID', 'sFID', 'IS', 'Precision', 'Recall',
                            'class acc.', 'FID to FP', 'PSNR to FP (dB)', 'same class as FP', 'weights (MiB)', 'quant. (s)'], rows)
 
@@ -244,7 +249,9 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
     parts = caveat + ["Embedded model, DDIM 50 steps, CFG 1.5, paired seeds; FID/sFID/IS/Precision/Recall in the reference "
              "classifier's feature space (lower FID is better). *FID to FP*, *PSNR to FP* and *same class as FP* compare each "
              "quantized sample with the full-precision sample drawn from the same noise and label (0, higher, 1 is perfect): "
-             "unlike FID they cannot improve by chance, so they rank methods even where FID's sampling noise does not.", '', results_table(recs), '', '**Ablation ladder**', '',
+             "unlike FID they cannot improve by chance, so they rank methods even where FID's sampling noise does not. *quant.* is the "
+             "wall time of quantizing, without loading or drawing the calibration set (timed apart, `calib_wall_s` in the record); "
+             "a * marks times from older records that include it.", '', results_table(recs), '', '**Ablation ladder**', '',
              ladder_table(recs)]
     if paper: parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with the rows "
                         "above):", '', paper_table(), '', 'Paper ablation (FID): ' + ', '.join(f'{a} {b}' for a, b in PAPER_LADDER) + '.']
