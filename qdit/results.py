@@ -14,7 +14,7 @@ from .methods import ladder
 __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job',
            'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'ladder_table',
            'paper_table', 'plot_fid_by_method', 'fid_terms', 'noise_curve', 'fid_anatomy', 'anatomy_table',
-           'plot_fid_vs_psnr', 'record_grids', 'plot_method_grids', 'results_readme']
+           'plot_fid_vs_psnr', 'record_grids', 'plot_method_grids', 'results_readme', 'update_results_readme']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -265,3 +265,16 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
                         f"{bench['threads']} threads): **{bench['quant_wall_s'] / 60:.1f} min**, peak memory (max RSS) "
                         f"**{bench['peak_rss_gb']:.1f} GiB**; weights {bench['fp32_weight_mb']:.0f} MiB fp32 → {bench['quant_weight_mb']:.0f} MiB."]
     return '\n'.join(parts)
+
+def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
+    "Regenerate the README results blocks (quick and full protocol) from the stored records, computing nothing: {block: changed}. `done` maps a protocol name to records to use instead of its stored ones (a run's own, with its 'n/a' rows)."
+    from qdit.core import results_path, load_json
+    from qdit.evaluate import update_readme
+    done, out, bx = done or {}, {}, results_path('bench_gptq_xl.json')
+    for name, block in (('quick', 'results'), ('full', 'results-full')):
+        rs = done[name] if name in done else protocol_records(name, results)
+        if not any('metrics' in r for r in rs): continue
+        an = results_path(f'fid_anatomy_{name}.json')
+        out[block] = update_readme(block, results_readme(rs, load_json(bx) if bx.exists() and name == 'full' else None,
+                                                         load_json(an) if an.exists() else None, paper=name == 'quick'), path)
+    return out
