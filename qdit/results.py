@@ -12,9 +12,10 @@ from .methods import ladder
 
 # %% auto #0
 __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job',
-           'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'ladder_table',
-           'paper_table', 'plot_fid_by_method', 'fid_terms', 'noise_curve', 'fid_anatomy', 'anatomy_table',
-           'plot_fid_vs_psnr', 'record_grids', 'plot_method_grids', 'results_readme', 'update_results_readme']
+           'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'fp_ratio_table',
+           'ladder_table', 'paper_table', 'plot_fid_by_method', 'fid_terms', 'noise_curve', 'fid_anatomy',
+           'anatomy_table', 'plot_fid_vs_psnr', 'record_grids', 'plot_method_grids', 'results_readme',
+           'update_results_readme']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -99,15 +100,18 @@ def _quant_s(rs:list) -> str:
     old = any('calib_wall_s' not in r and r['method'] != 'fp' for r in rs)
     return f"{np.mean([r['quant_wall_s'] for r in rs]):.1f}" + ('*' if old else '')
 
-def results_table(recs:list) -> str:
-    "Markdown table: one row per (setting, method), metrics as mean ± std over seeds."
+def _row_groups(recs:list) -> list:
+    "The 'results' records grouped by (setting, method), in table order: [((setting, method), records)]."
     groups, order = {}, [('FP', 'fp')] + [(s, m) for s in SETTINGS for m in (*BASELINES, 'qdit')]
     for r in recs:
         if r.get('tag') == 'results': groups.setdefault((r['setting'], r['method']), []).append(r)
+    return [(k, groups[k]) for k in order if k in groups]
+
+def results_table(recs:list) -> str:
+    "Markdown table: one row per (setting, method), metrics as mean ± std over seeds."
     rows = []
-    for key in order:
-        if key not in groups: continue
-        rs = groups[key]; ok = [r for r in rs if 'metrics' in r]
+    for key, rs in _row_groups(recs):
+        ok = [r for r in rs if 'metrics' in r]
         if not ok and all(r.get('na') == NOT_RUN for r in rs): continue      # stored-records view: nothing to show yet
         if not ok: rows.append([key[0], LABELS[key[1]], 'n/a'] + ['-'] * (len(METRICS) + len(PAIRED_METRICS) + 2)); continue
         s = summarise(ok, METRICS + PAIRED_METRICS)
@@ -115,6 +119,18 @@ def results_table(recs:list) -> str:
                     [f"{ok[0]['weight_bytes'] / 2**20:.2f}", _quant_s(ok)])
     return markdown_table(['setting', 'method', 'samples x seeds', 'FID', 'sFID', 'IS', 'Precision', 'Recall',
                            'class acc.', 'FID to FP', 'PSNR to FP (dB)', 'same class as FP', 'weights (MiB)', 'quant. (s)'], rows)
+
+def fp_ratio_table(recs:list) -> str:
+    "FID of each quantized row against full precision on the same seeds: difference and ratio per seed, mean ± std over the seeds both have."
+    fp = {r['protocol']['seed']: r['metrics']['fid'] for r in recs if r.get('tag') == 'results' and r.get('method') == 'fp' and 'metrics' in r}
+    rows = []
+    for (st, m), rs in _row_groups(recs):
+        pairs = [(r['metrics']['fid'], fp[r['protocol']['seed']]) for r in rs if 'metrics' in r and r['protocol']['seed'] in fp]
+        if m == 'fp' or not pairs: continue
+        s = summarise([dict(metrics=dict(d=q - f, rel=100 * (q / f - 1))) for q, f in pairs], ('d', 'rel'))
+        rows.append([st, LABELS[m], len(pairs), fmt_ms(s, 'd'), fmt_ms(s, 'rel', 1),
+                     ', '.join(f"{100 * (q / f - 1):+.1f}" for q, f in pairs)])
+    return markdown_table(['setting', 'method', 'seeds', 'FID − FP', 'FID / FP − 1 (%)', 'per seed (%)'], rows)
 
 def ladder_table(recs:list) -> str:
     "The ablation ladder: FID and its change at each rung."
@@ -251,7 +267,10 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
              "quantized sample with the full-precision sample drawn from the same noise and label (0, higher, 1 is perfect): "
              "unlike FID they cannot improve by chance, so they rank methods even where FID's sampling noise does not. *quant.* is the "
              "wall time of quantizing, without loading or drawing the calibration set (timed apart, `calib_wall_s` in the record); "
-             "a * marks times from older records that include it.", '', results_table(recs), '', '**Ablation ladder**', '',
+             "a * marks times from older records that include it.", '', results_table(recs), '',
+             "**FID against full precision, paired by seed** (each row's FID over the full-precision FID of the same seed; pairing "
+             "removes the seed-to-seed spread that the mean ± std columns above carry):", '', fp_ratio_table(recs), '',
+             '**Ablation ladder**', '',
              ladder_table(recs)]
     if paper: parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with the rows "
                         "above):", '', paper_table(), '', 'Paper ablation (FID): ' + ', '.join(f'{a} {b}' for a, b in PAPER_LADDER) + '.']
