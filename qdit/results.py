@@ -6,8 +6,8 @@
 from __future__ import annotations
 import numpy as np
 import torch
-from .core import protocol
-from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, METRICS, PAIRED_METRICS
+from .core import protocol, results_path, load_json
+from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, update_readme, METRICS, PAIRED_METRICS
 from .methods import ladder
 
 # %% auto #0
@@ -127,9 +127,9 @@ def fp_ratio_table(recs:list) -> str:
     for (st, m), rs in _row_groups(recs):
         pairs = [(r['metrics']['fid'], fp[r['protocol']['seed']]) for r in rs if 'metrics' in r and r['protocol']['seed'] in fp]
         if m == 'fp' or not pairs: continue
-        s = summarise([dict(metrics=dict(d=q - f, rel=100 * (q / f - 1))) for q, f in pairs], ('d', 'rel'))
-        rows.append([st, LABELS[m], len(pairs), fmt_ms(s, 'd'), fmt_ms(s, 'rel', 1),
-                     ', '.join(f"{100 * (q / f - 1):+.1f}" for q, f in pairs)])
+        rel = [100 * (q / f - 1) for q, f in pairs]
+        s = summarise([dict(metrics=dict(d=q - f, rel=x)) for (q, f), x in zip(pairs, rel)], ('d', 'rel'))
+        rows.append([st, LABELS[m], len(pairs), fmt_ms(s, 'd'), fmt_ms(s, 'rel', 1), ', '.join(f"{x:+.1f}" for x in rel)])
     return markdown_table(['setting', 'method', 'seeds', 'FID − FP', 'FID / FP − 1 (%)', 'per seed (%)'], rows)
 
 def ladder_table(recs:list) -> str:
@@ -287,8 +287,6 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
 
 def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
     "Regenerate the README results blocks (quick and full protocol) from the stored records, computing nothing: {block: changed}. `done` maps a protocol name to records to use instead of its stored ones (a run's own, with its 'n/a' rows)."
-    from qdit.core import results_path, load_json
-    from qdit.evaluate import update_readme
     done, out, bx = done or {}, {}, results_path('bench_gptq_xl.json')
     for name, block in (('quick', 'results'), ('full', 'results-full')):
         rs = done[name] if name in done else protocol_records(name, results)
