@@ -26,8 +26,9 @@ __all__ = ['METHODS', 'RESULTS_FILE', 'SHIPPED_SAMPLES', 'METRICS', 'PAIRED_METR
 # %% ../nbs/08_evaluate.ipynb #c1e696ad
 METHODS = {'fp': lambda model, calib=None: model}
 
-def register_method(name:str, fn):
-    "Make a method available to `evaluate_model` and `qdit_eval --method`."
+def register_method(name:str, fn, check=None):
+    "Make a method available to `evaluate_model` and `qdit_eval --method`; `check(**options)` raises ValueError on options it cannot run."
+    if check is not None: fn.check_options = check
     METHODS[name] = fn; return fn
 
 def load_methods() -> dict:
@@ -37,14 +38,16 @@ def load_methods() -> dict:
     return METHODS
 
 def method_options(method:str, options:dict|None=None) -> dict:
-    "The method's default options overlaid with `options` (unknown options are an error)."
+    "The method's default options overlaid with `options` (unknown options, or options the method cannot run, are an error)."
     import inspect
     if method not in METHODS: load_methods()
     if method not in METHODS: raise ValueError(f"unknown method {method!r}; available: {sorted(METHODS)}")
     ps = {k: p for k, p in inspect.signature(METHODS[method]).parameters.items() if k not in ('model', 'calib', 'progress')}
     bad = set(options or {}) - set(ps)
     if bad: raise ValueError(f"method {method!r} does not take options {sorted(bad)}; it takes {sorted(ps) or 'none'}")
-    return {**{k: p.default for k, p in ps.items()}, **(options or {})}
+    opts = {**{k: p.default for k, p in ps.items()}, **(options or {})}
+    if (check := getattr(METHODS[method], 'check_options', None)) is not None: check(**opts)   # before any sampling is spent
+    return opts
 
 # %% ../nbs/08_evaluate.ipynb #75a31e4c
 RESULTS_FILE = 'records.jsonl'

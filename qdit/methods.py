@@ -9,7 +9,7 @@ from .evaluate import register_method
 
 # %% auto #0
 __all__ = ['qdit_method', 'rtn_method', 'qdiffusion_method', 'smoothquant_method', 'ptq4dit_method', 'gptq_static_method',
-           'torchao_method', 'quanto_method', 'ladder']
+           'torchao_check', 'torchao_method', 'quanto_check', 'quanto_method', 'ladder']
 
 # %% ../nbs/12_methods.ipynb #ed66e8d1
 def qdit_method(model, calib=None,
@@ -72,12 +72,16 @@ def _library_bytes(model, targets:set, bits:int, group:int|None) -> float:
         q += packed_bytes(w.numel(), rows * (cols // group if group else 1), bits, sym=True)
     return rest + q
 
+def torchao_check(wbits:int=8, abits:int=8, **_):
+    "What torchao can run here (a ValueError otherwise)."
+    if abits != 8: raise ValueError(f"torchao supports 8-bit dynamic activations here, not A{abits}")
+    if not 2 <= wbits <= 8: raise ValueError(f"torchao weights must have 2..8 bits, got {wbits}")
+
 def torchao_method(model, calib=None, wbits:int=8, abits:int=8, group:int=32, progress:bool=True):
     "torchao: int8 dynamic per-token activations with int8 per-channel (W8) or int-b per-group weights."
     import copy, torch, torchao.quantization as tq
     from torchao.quantization.granularity import PerGroup
-    if abits != 8: raise ValueError(f"torchao supports 8-bit dynamic activations here, not A{abits}")
-    if not 2 <= wbits <= 8: raise ValueError(f"torchao weights must have 2..8 bits, got {wbits}")
+    torchao_check(wbits, abits)
     q, targets = copy.deepcopy(model).eval(), _targets(model)
     cfg = (tq.Int8DynamicActivationInt8WeightConfig() if wbits == 8 else
            tq.Int8DynamicActivationIntxWeightConfig(weight_dtype=getattr(torch, f'int{wbits}'), weight_granularity=PerGroup(group)))
@@ -85,13 +89,16 @@ def torchao_method(model, calib=None, wbits:int=8, abits:int=8, group:int=32, pr
     q.qdit_weight_bytes = _library_bytes(model, targets, wbits, None if wbits == 8 else group)
     return q
 
+def quanto_check(wbits:int=8, abits:int=8, **_):
+    "What optimum-quanto can run here (a ValueError otherwise)."
+    if wbits not in (4, 8, 16): raise ValueError(f"optimum-quanto weights are 4 or 8 bits (16 = none), got {wbits}")
+    if abits not in (8, 16): raise ValueError(f"optimum-quanto activations are 8 bits (16 = none), got {abits}")
+
 def quanto_method(model, calib=None, wbits:int=8, abits:int=8, progress:bool=True):
     "optimum-quanto: int8/int4 weights, int8 activations with static scales calibrated on the SPEC §6 set."
     import copy, torch, optimum.quanto as oq
     from qdit.qmodel import calib_batches
-    wq = {8: oq.qint8, 4: oq.qint4, 16: None}
-    if wbits not in wq: raise ValueError(f"optimum-quanto weights are 4 or 8 bits (16 = none), got {wbits}")
-    if abits not in (8, 16): raise ValueError(f"optimum-quanto activations are 8 bits (16 = none), got {abits}")
+    quanto_check(wbits, abits); wq = {8: oq.qint8, 4: oq.qint4, 16: None}
     q, targets = copy.deepcopy(model).eval(), _targets(model)
     oq.quantize(q, weights=wq[wbits], activations=oq.qint8 if abits == 8 else None, include=sorted(targets))
     if abits == 8:
@@ -102,7 +109,7 @@ def quanto_method(model, calib=None, wbits:int=8, abits:int=8, progress:bool=Tru
     q.qdit_weight_bytes = _library_bytes(model, targets, wbits, None if wbits == 8 else 128) if wbits != 16 else None
     return q
 
-register_method('torchao', torchao_method); register_method('quanto', quanto_method)
+register_method('torchao', torchao_method, torchao_check); register_method('quanto', quanto_method, quanto_check)
 
 # %% ../nbs/12_methods.ipynb #f96d0d21
 def ladder(wbits:int=4, abits:int=8, group:int|str=128) -> list[tuple[str, str, dict]]:

@@ -15,7 +15,7 @@ __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER'
            'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'fp_ratio_table',
            'ladder_table', 'paper_table', 'plot_fid_by_method', 'fid_terms', 'noise_curve', 'fid_anatomy',
            'anatomy_table', 'plot_fid_vs_psnr', 'record_grids', 'plot_method_grids', 'results_readme',
-           'update_results_readme']
+           'update_results_readme', 'pending_jobs', 'find_job', 'qdit_results_cli']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -71,8 +71,9 @@ def stored_jobs(jobs:list, P:dict, results=None) -> list:
     "The stored records of `jobs`, computing nothing (e.g. to regenerate tables); a job without one gets a 'not run yet' stub."
     out = []
     for j in jobs:
-        r = evaluate_model(None, n=P['n'], seed=j['seed'], steps=P['steps'], method=j['method'], options=j['options'],
-                           results=results, compute=False)
+        try: r = evaluate_model(None, n=P['n'], seed=j['seed'], steps=P['steps'], method=j['method'], options=j['options'],
+                                results=results, compute=False)
+        except ValueError as e: out.append(dict(j, na=str(e))); continue       # a method that cannot run this setting
         out.append(dict(j, na=NOT_RUN) if r is None else _as_row(r, j))
     return out
 
@@ -251,6 +252,11 @@ def plot_method_grids(grids:dict, per_class:int=2, title:str=''):
     fig.suptitle(title, fontsize=9); fig.tight_layout(); return fig
 
 # %% ../nbs/13_results.ipynb #18932c84
+def _na_note(recs:list) -> list:
+    "A line naming the rows a method cannot run, with its reason (empty when there are none)."
+    na = {(r['setting'], r['method']): r['na'] for r in recs if r.get('tag') == 'results' and r.get('na') not in (None, NOT_RUN)}
+    return ['', 'n/a: ' + '; '.join(f"{LABELS[m]} at {s} ({why})" for (s, m), why in na.items()) + '.'] if na else []
+
 def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True) -> str:
     "A README results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if asked)."
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
@@ -260,14 +266,16 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
                "method runs, not how they rank; the paired columns (FID to FP, PSNR to FP) do rank them. `make reproduce "
                "PROTOCOL=full` (1,000 samples, 3 seeds) is the FID comparison.**", '']
               if ns and ns[0] < 1000 else [])
-    if todo: caveat += [f"**In progress: {len(recs) - len(todo)} of {len(recs)} evaluations of this protocol are stored; the rows below "
-                        "are those. The rest are not run yet (`make reproduce PROTOCOL=full` resumes them).**", '']
+    if todo:
+        stored = sum('metrics' in r for r in recs)
+        caveat += [f"**In progress: {stored} of {stored + len(todo)} evaluations of this protocol are stored; the rows below are "
+                   "those. The rest are not run yet (`make reproduce PROTOCOL=full` or `qdit_results --next K` resumes them).**", '']
     parts = caveat + ["Embedded model, DDIM 50 steps, CFG 1.5, paired seeds; FID/sFID/IS/Precision/Recall in the reference "
              "classifier's feature space (lower FID is better). *FID to FP*, *PSNR to FP* and *same class as FP* compare each "
              "quantized sample with the full-precision sample drawn from the same noise and label (0, higher, 1 is perfect): "
              "unlike FID they cannot improve by chance, so they rank methods even where FID's sampling noise does not. *quant.* is the "
              "wall time of quantizing, without loading or drawing the calibration set (timed apart, `calib_wall_s` in the record); "
-             "a * marks times from older records that include it.", '', results_table(recs), '',
+             "a * marks times from older records that include it.", '', results_table(recs), *_na_note(recs), '',
              "**FID against full precision, paired by seed** (each row's FID over the full-precision FID of the same seed; pairing "
              "removes the seed-to-seed spread that the mean ± std columns above carry):", '', fp_ratio_table(recs), '',
              '**Ablation ladder**', '',
@@ -295,3 +303,67 @@ def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
         out[block] = update_readme(block, results_readme(rs, load_json(bx) if bx.exists() and name == 'full' else None,
                                                          load_json(an) if an.exists() else None, paper=name == 'quick'), path)
     return out
+
+# %% ../nbs/13_results.ipynb #bced0f7f
+def _job_name(j:dict) -> str:
+    return f"{j['setting']} {j['method']} {j['seed']}" + (f" --rung '{j['rung']}'" if j.get('rung') else '')
+
+def pending_jobs(recs:list) -> list[dict]:
+    "The jobs among `protocol_records` rows that are not run yet, each once (a ladder rung that is also a results row is one job)."
+    from qdit.evaluate import method_options
+    seen, out = set(), []
+    for r in recs:
+        if r.get('na') != NOT_RUN: continue
+        k = (r['method'], repr(sorted(method_options(r['method'], r['options']).items())), r['seed'])
+        if k not in seen: seen.add(k); out.append({f: r[f] for f in ('setting', 'method', 'options', 'seed', 'tag', 'rung') if f in r})
+    return out
+
+def find_job(jobs:list, setting:str, method:str, seed:int, rung:str|None=None) -> dict:
+    "The job of `jobs` with this setting, method, seed (and ladder rung), or a ValueError naming the ones there are."
+    hit = [j for j in jobs if (j['setting'], j['method'], j['seed']) == (setting, method, seed) and (rung is None or j.get('rung') == rung)]
+    if not hit: raise ValueError(f"no job {setting} {method} seed {seed}" + (f" rung {rung!r}" if rung else '') + " in this protocol; "
+                                 f"settings {sorted({j['setting'] for j in jobs})}, methods {sorted({j['method'] for j in jobs})}, "
+                                 f"seeds {sorted({j['seed'] for j in jobs})}, rungs {sorted({j['rung'] for j in jobs if j.get('rung')})}")
+    return hit[0]
+
+def _row_summary(j:dict, r:dict) -> dict:
+    "What `qdit_results` prints for job `j` and its row `r`."
+    out = {k: j.get(k) for k in ('setting', 'method', 'seed', 'rung')}
+    if 'na' in r: return dict(out, na=r['na'])
+    return dict(out, **{k: r['metrics'].get(k) for k in ('fid', 'fid_to_fp', 'psnr_to_fp')}, quant_wall_s=r.get('quant_wall_s'))
+
+def qdit_results_cli(argv=None):
+    "Console script `qdit_results`: list, or run one or the next jobs of a results protocol (resumable, one record per job)."
+    import json
+    from qdit.core import set_threads
+    from qdit.evaluate import load_methods, _OneLineParser, _positive
+    from qdit.model import load_dit
+    p = _OneLineParser(prog='qdit_results', description='Run the jobs of the results protocol (13_results) one at a time.')
+    p.add_argument('--protocol', choices=['test', 'quick', 'full'], default='full')
+    act = p.add_mutually_exclusive_group()
+    act.add_argument('--list', action='store_true', help='print stored, not-applicable and pending jobs (the default)')
+    act.add_argument('--job', nargs=3, metavar=('SETTING', 'METHOD', 'SEED'), help='run one job, e.g. W4A4 qdit 0')
+    act.add_argument('--next', type=_positive(int), metavar='K', help='run the first K jobs not run yet')
+    p.add_argument('--rung', default=None, help="with --job: a ladder rung, e.g. '+ group 32'")
+    p.add_argument('--threads', type=_positive(int), default=None)
+    p.add_argument('--results', default=None, help='records file (default data/results/records.jsonl; only that one updates the README)')
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    a = p.parse_args(argv); P = results_protocol(a.protocol); load_methods()
+    if a.rung is not None and a.job is None: p.error("argument --rung: only with --job")
+    recs = protocol_records(a.protocol, a.results)
+    if a.job is None and a.next is None:
+        todo, na = pending_jobs(recs), [r for r in recs if r.get('na') not in (None, NOT_RUN)]
+        print(f"{a.protocol} protocol: {sum('metrics' in r for r in recs)} rows stored, {len(na)} not applicable, {len(todo)} jobs not run yet")
+        for r in na: print(f"  n/a  {_job_name(r)}: {r['na']}")
+        for j in todo: print(f"  todo qdit_results --protocol {a.protocol} --job {_job_name(j)}")
+        return
+    if a.job is not None:
+        try: seed = int(a.job[2])
+        except ValueError: p.error(f"argument --job: seed {a.job[2]!r} is not an integer")
+        try: jobs = [find_job(results_plan(P) + headline_jobs(recs, P), a.job[0], a.job[1], seed, a.rung)]
+        except ValueError as e: p.exit(1, f"qdit_results: error: {e}\n")
+    else: jobs = pending_jobs(recs)[:a.next]
+    set_threads(a.threads); model = load_dit()
+    for j in jobs:
+        print(json.dumps(_row_summary(j, run_job(j, P, model, a.results, progress=not a.quiet))), flush=True)
+        if a.results is None: update_results_readme()
