@@ -95,7 +95,8 @@ def versions() -> dict:
     except PackageNotFoundError: qv = 'dev'
     return dict(qdit=qv, python=platform.python_version(), torch=torch.__version__, diffusers=diffusers.__version__,
                 torchmetrics=torchmetrics.__version__, numpy=np.__version__, machine=platform.machine(),
-                threads=torch.get_num_threads(), cpu=cpu_model())
+                threads=torch.get_num_threads(), cpu=cpu_model(),
+                cpu_capability=torch.backends.cpu.get_cpu_capability())   # the vector kernels torch picked (AVX2, AVX512, ...)
 
 def numerics() -> dict:
     "What float results depend on besides their inputs: the summation order, set by torch's version, thread count and CPU."
