@@ -6,16 +6,16 @@
 from __future__ import annotations
 import numpy as np
 import torch
-from .core import protocol, results_path, load_json
-from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, update_readme, METRICS, PAIRED_METRICS
+from .core import protocol, results_path, load_json, read_jsonl
+from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, update_readme, METRICS, PAIRED_METRICS, RESULTS_FILE
 from .methods import ladder
 
 # %% auto #0
 __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job',
            'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'fp_ratio_table',
-           'ladder_table', 'paper_table', 'plot_fid_by_method', 'fid_terms', 'noise_curve', 'fid_anatomy',
-           'anatomy_table', 'plot_fid_vs_psnr', 'record_grids', 'plot_method_grids', 'results_readme',
-           'update_results_readme', 'pending_jobs', 'find_job', 'qdit_results_cli']
+           'ladder_table', 'paper_table', 'realisation_rows', 'realisation_table', 'plot_fid_by_method', 'fid_terms',
+           'noise_curve', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'record_grids', 'plot_method_grids',
+           'results_readme', 'update_results_readme', 'pending_jobs', 'find_job', 'qdit_results_cli']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -156,6 +156,35 @@ def paper_table() -> str:
     return markdown_table(['setting (paper, DiT-XL/2 ImageNet 256)', 'method', 'FID', 'sFID', 'IS', 'Precision'],
                           [[s, m, *vals] for s, m, *vals in PAPER])
 
+# %% ../nbs/13_results.ipynb #679d9351
+def realisation_rows(recs:list, model=None, settings=('W4A8', 'W4A4'), group:int=32) -> list[dict]:
+    "Full-protocol records (calibration seed 0, any tag) whose resolved per-layer configuration equals that of the Q-DiT results row of a setting: the same quantization, realised on different days."
+    from qdit.qmodel import QuantConfig, resolve
+    from qdit.model import load_dit
+    full = [r for r in recs if r.get('method') == 'qdit' and r.get('quant_config') and r['protocol']['n'] == 1000 and not r.get('calib_seed')]
+    if not full: return []
+    model = model if model is not None else load_dit(); res = {}
+    def cfg_of(r):     # the global fields (weights, sequential, ...) and every layer's resolved settings
+        if r['key'] not in res:
+            c = QuantConfig.from_dict(r['quant_config']); res[r['key']] = ({k: v for k, v in c.to_dict().items() if k != 'layers'}, resolve(c, model))
+        return res[r['key']]
+    out = []
+    for st in settings:
+        ref = [r for r in full if r.get('tag') == 'results' and r['options'] == {**r['options'], **_opts('qdit', st, group)}]
+        if not ref: continue
+        out += [dict(setting=st, tag=r['tag'], seed=r['protocol']['seed'], day=r['time'][:10], fid_to_fp=r['metrics']['fid_to_fp'],
+                     psnr_to_fp=r['metrics']['psnr_to_fp']) for r in full if cfg_of(r) == cfg_of(ref[0])]
+    return out
+
+def realisation_table(rows:list) -> str:
+    "`realisation_rows` grouped by setting, tag and day: FID and PSNR to FP per seed."
+    groups = {}
+    for r in sorted(rows, key=lambda r: (list(SETTINGS).index(r['setting']), r['day'], r['tag'], r['seed'])):
+        groups.setdefault((r['setting'], r['tag'], r['day']), []).append(r)
+    return markdown_table(['setting', 'records (tag)', 'quantized on', 'seeds', 'FID to FP per seed', 'PSNR to FP per seed (dB)'],
+                          [[st, tag, day, ', '.join(str(r['seed']) for r in rs), ', '.join(f"{r['fid_to_fp']:.2f}" for r in rs),
+                            ', '.join(f"{r['psnr_to_fp']:.2f}" for r in rs)] for (st, tag, day), rs in groups.items()])
+
 # %% ../nbs/13_results.ipynb #c0d8bfbd
 def plot_fid_by_method(recs:list, settings=None):
     "FID of each method at each setting (mean over seeds, error bar = std), full precision as a line."
@@ -257,7 +286,7 @@ def _na_note(recs:list) -> list:
     na = {(r['setting'], r['method']): r['na'] for r in recs if r.get('tag') == 'results' and r.get('na') not in (None, NOT_RUN)}
     return ['', 'n/a: ' + '; '.join(f"{LABELS[m]} at {s} ({why})" for (s, m), why in na.items()) + '.'] if na else []
 
-def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True) -> str:
+def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True, realisations:list|None=None) -> str:
     "A README results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if asked)."
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
     todo = [r for r in recs if r.get('na') == NOT_RUN]
@@ -278,6 +307,11 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
              "a * marks times from older records that include it.", '', results_table(recs), *_na_note(recs), '',
              "**FID against full precision, paired by seed** (each row's FID over the full-precision FID of the same seed; pairing "
              "removes the seed-to-seed spread that the mean ± std columns above carry):", '', fp_ratio_table(recs), '',
+             *(["**One configuration, several GPTQ realisations.** These full-protocol records quantize with exactly the per-layer "
+                "configuration of the Q-DiT row (compared on their resolved configurations), calibration seed 0, on different days: "
+                "GPTQ's codes follow the host's float summation order, and FID to FP moves with the realisation by more than its "
+                "seed spread (13_results says how this was traced to the host):", '', realisation_table(realisations), '']
+               if realisations and len({(r['setting'], r['day']) for r in realisations}) > len({r['setting'] for r in realisations}) else []),
              '**Ablation ladder**', '',
              ladder_table(recs)]
     if paper: parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with the rows "
@@ -300,8 +334,10 @@ def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
         rs = done[name] if name in done else protocol_records(name, results)
         if not any('metrics' in r for r in rs): continue
         an = results_path(f'fid_anatomy_{name}.json')
+        real = realisation_rows(read_jsonl(results or results_path(RESULTS_FILE))) if name == 'full' else None
         out[block] = update_readme(block, results_readme(rs, load_json(bx) if bx.exists() and name == 'full' else None,
-                                                         load_json(an) if an.exists() else None, paper=name == 'quick'), path)
+                                                         load_json(an) if an.exists() else None, paper=name == 'quick',
+                                                         realisations=real), path)
     return out
 
 # %% ../nbs/13_results.ipynb #bced0f7f
