@@ -170,7 +170,7 @@ def realisation_rows(recs:list, model=None, settings=('W4A8', 'W4A4'), group:int
         return res[r['key']]
     out = []
     for st in settings:
-        ref = [r for r in full if r.get('tag') == 'results' and r['options'] == {**r['options'], **_opts('qdit', st, group)}]
+        ref = [r for r in full if r.get('tag') == 'results' and all(r['options'].get(k) == v for k, v in _opts('qdit', st, group).items())]
         if not ref: continue
         out += [dict(setting=st, tag=r['tag'], seed=r['protocol']['seed'], day=r['time'][:10], fid_to_fp=r['metrics']['fid_to_fp'],
                      psnr_to_fp=r['metrics']['psnr_to_fp']) for r in full if cfg_of(r) == cfg_of(ref[0])]
