@@ -6,8 +6,9 @@
 from __future__ import annotations
 import numpy as np
 import torch
-from .core import protocol, results_path, load_json, read_jsonl
+from .core import protocol, results_path, load_json, read_jsonl, set_threads
 from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, update_readme, METRICS, PAIRED_METRICS, RESULTS_FILE
+from .evaluate import method_options, load_methods, _OneLineParser, _positive
 from .methods import ladder
 
 # %% auto #0
@@ -346,7 +347,6 @@ def _job_name(j:dict) -> str:
 
 def pending_jobs(recs:list) -> list[dict]:
     "The jobs among `protocol_records` rows that are not run yet, each once (a ladder rung that is also a results row is one job)."
-    from qdit.evaluate import method_options
     seen, out = set(), []
     for r in recs:
         if r.get('na') != NOT_RUN: continue
@@ -371,8 +371,6 @@ def _row_summary(j:dict, r:dict) -> dict:
 def qdit_results_cli(argv=None):
     "Console script `qdit_results`: list, or run one or the next jobs of a results protocol (resumable, one record per job)."
     import json
-    from qdit.core import set_threads
-    from qdit.evaluate import load_methods, _OneLineParser, _positive
     from qdit.model import load_dit
     p = _OneLineParser(prog='qdit_results', description='Run the jobs of the results protocol (13_results) one at a time.')
     p.add_argument('--protocol', choices=['test', 'quick', 'full'], default='full')
