@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_evaluate.ipynb #65231e58
 from __future__ import annotations
-import json, argparse, datetime, hashlib, warnings
+import json, argparse, datetime, hashlib, inspect, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -39,7 +39,6 @@ def load_methods() -> dict:
 
 def method_options(method:str, options:dict|None=None) -> dict:
     "The method's default options overlaid with `options` (unknown options, or options the method cannot run, are an error)."
-    import inspect
     if method not in METHODS: load_methods()
     if method not in METHODS: raise ValueError(f"unknown method {method!r}; available: {sorted(METHODS)}")
     ps = {k: p for k, p in inspect.signature(METHODS[method]).parameters.items() if k not in ('model', 'calib', 'progress')}
@@ -123,7 +122,9 @@ def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int,
     def calib():
         with timer() as t: c = _calibration_of(model, sha, weights, calib_seed)
         tc['s'] += t['s']; return c
-    with timer() as tq: qmodel = METHODS[method](model, calib=calib, **options)
+    fn = METHODS[method]   # a method that can show progress (GPTQ's per-block bar) follows the caller's `progress`
+    if 'progress' in inspect.signature(fn).parameters: options = {**options, 'progress': progress}
+    with timer() as tq: qmodel = fn(model, calib=calib, **options)
     tq['calib_s'] = tc['s']
     with timer() as ts: images, labels = sample(qmodel, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
                                                 scheduler=proto['scheduler'], batch_size=batch_size, progress=progress,
