@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from .core import protocol, results_path, load_json, read_jsonl, set_threads
-from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, update_readme, METRICS, PAIRED_METRICS, RESULTS_FILE
+from .evaluate import evaluate_model, summarise, paired_differences, fmt_ms, markdown_table, update_readme, METRICS, PAIRED_METRICS, RESULTS_FILE
 from .evaluate import method_options, load_methods, _OneLineParser, _positive
 from .methods import ladder
 
@@ -28,22 +28,24 @@ LABELS = dict(fp='full precision', rtn='RTN (PTQ4DM-style)', qdiffusion='Q-Diffu
 def results_protocol(name:str|None=None) -> dict:
     "Sizes of the results sweep under the active (or named) protocol."
     return dict(test=dict(n=8, steps=2, seeds=[0], settings=['W8A8', 'W4A8'], methods=['rtn', 'qdit'], group=32, batch_size=8,
-                          ladder=['W4A8'], grid=False),
+                          ladder=['W4A8'], ladder_seeds=[0], grid=False),
                 quick=dict(n=100, steps=50, seeds=[0], settings=['W4A8'], methods=list(BASELINES) + ['qdit'], group=32,
-                           batch_size=250, ladder=['W4A8', 'W4A4'], grid=True),
+                           batch_size=250, ladder=['W4A8', 'W4A4'], ladder_seeds=[0], grid=True),
                 full=dict(n=1000, steps=50, seeds=[0, 1, 2], settings=list(SETTINGS), methods=list(BASELINES) + ['qdit'], group=32,
-                          batch_size=250, ladder=['W4A8', 'W4A4'], grid=True))[name or protocol()]
+                          batch_size=250, ladder=['W4A8', 'W4A4'], ladder_seeds=[0, 1, 2], grid=True))[name or protocol()]
 
 def _opts(method:str, setting:str, group) -> dict:
     w, a = SETTINGS[setting]; return dict(wbits=w, abits=a, **(dict(group=group) if method == 'qdit' else {}))
 
 def results_plan(P:dict) -> list[dict]:
-    "Seed-0 jobs: full precision, every setting x method, and the ladder rungs (duplicates removed)."
+    """Seed-0 jobs: full precision and every setting x method; the ladder rungs on each of `ladder_seeds` (a rung that is
+    also a results row, on a seed that row has, is one record: same method and options)."""
     jobs = [dict(setting='FP', method='fp', options={}, seed=0, tag='results')]
     jobs += [dict(setting=s, method=m, options=_opts(m, s, P['group']), seed=0, tag='results') for s in P['settings'] for m in P['methods']]
     for s in P['ladder']:
         w, a = SETTINGS[s]
-        jobs += [dict(setting=s, method=m, options=o, seed=0, tag='ladder', rung=label) for label, m, o in ladder(w, a, P['group'])]
+        jobs += [dict(setting=s, method=m, options=o, seed=sd, tag='ladder', rung=label)
+                 for label, m, o in ladder(w, a, P['group']) for sd in P['ladder_seeds']]
     return jobs
 
 # %% ../nbs/13_results.ipynb #350c363b
@@ -134,18 +136,27 @@ def fp_ratio_table(recs:list) -> str:
         rows.append([st, LABELS[m], len(pairs), fmt_ms(s, 'd'), fmt_ms(s, 'rel', 1), ', '.join(f"{x:+.1f}" for x in rel)])
     return markdown_table(['setting', 'method', 'seeds', 'FID − FP', 'FID / FP − 1 (%)', 'per seed (%)'], rows)
 
+def _paired_change(rs:list, prev:list, m:str) -> str:
+    "Mean (± std over seeds) of `m` minus the previous rung's on the same seeds; blank with no seed in common."
+    try: d = paired_differences(rs, prev, m)[m]
+    except ValueError: return ''
+    return f"{d['mean']:+.2f}" + (f" ± {d['std']:.2f}" if d['n'] > 1 else '')
+
 def ladder_table(recs:list) -> str:
-    "The ablation ladder: FID and its change at each rung."
+    "The ablation ladder: each rung's FID and FID to FP (mean ± std over its seeds) and their change from the rung before, paired by seed."
     rows = []
     for s in SETTINGS:
-        rs = [r for r in recs if r.get('tag') == 'ladder' and r.get('setting') == s and 'metrics' in r]
+        rungs = {}
+        for r in recs:
+            if r.get('tag') == 'ladder' and r.get('setting') == s and 'metrics' in r: rungs.setdefault(r['rung'], []).append(r)
         prev = None
-        for r in rs:
-            f = r['metrics']['fid']
-            sm = summarise([r], ('accuracy',) + PAIRED_METRICS)
-            rows.append([s, r['rung'], f"{f:.2f}", '' if prev is None else f"{f - prev:+.2f}", _fmt(sm, 'accuracy'),
-                         _fmt(sm, 'fid_to_fp'), _fmt(sm, 'psnr_to_fp')]); prev = f
-    return markdown_table(['setting', 'rung', 'FID', 'change', 'class acc.', 'FID to FP', 'PSNR to FP (dB)'], rows)
+        for rung, rs in rungs.items():
+            sm = summarise(rs, ('fid', 'accuracy') + PAIRED_METRICS)
+            ch = (lambda m: '') if prev is None else (lambda m: _paired_change(rs, prev, m))
+            rows.append([s, rung, len(rs), _fmt(sm, 'fid'), ch('fid'), _fmt(sm, 'accuracy'), _fmt(sm, 'fid_to_fp'), ch('fid_to_fp'),
+                         _fmt(sm, 'psnr_to_fp')]); prev = rs
+    return markdown_table(['setting', 'rung', 'seeds', 'FID', 'FID change', 'class acc.', 'FID to FP', 'FID to FP change',
+                           'PSNR to FP (dB)'], rows)
 
 # %% ../nbs/13_results.ipynb #83597f0a
 PAPER = [('FP', 'full precision', 5.31, 17.61, 245.85, 0.808), ('W4A8', 'PTQ4DiT', 7.75, 22.01, 190.38, 0.729),
