@@ -4,6 +4,7 @@
 
 # %% ../nbs/13_results.ipynb #4d1082a0
 from __future__ import annotations
+import json
 import numpy as np
 import torch
 from .core import protocol, results_path, load_json, read_jsonl, set_threads
@@ -15,8 +16,9 @@ from .methods import ladder
 __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job',
            'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'fp_ratio_table',
            'ladder_table', 'paper_table', 'realisation_rows', 'realisation_table', 'plot_fid_by_method', 'fid_terms',
-           'noise_curve', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'record_grids', 'plot_method_grids',
-           'results_readme', 'update_results_readme', 'pending_jobs', 'find_job', 'qdit_results_cli']
+           'noise_curve', 'error_split', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'record_grids',
+           'plot_method_grids', 'results_readme', 'update_results_readme', 'pending_jobs', 'find_job',
+           'qdit_results_cli']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -236,29 +238,47 @@ def noise_curve(images, psnrs=(50, 45, 40, 37, 34, 30), seed:int=0, stats:dict|N
         out.append(dict(target_psnr=float(p), psnr_to_fp=float(psnr.mean()), **fid_terms(x, stats, net)))
     return out
 
-def fid_anatomy(recs:list, model=None, batch_size:int=250) -> list[dict]:
-    "FID terms of the samples behind each record (regenerated from `model` where they were not kept; skipped if no model)."
-    from qdit.evaluate import record_samples
-    out, seen = [], set()
+def error_split(f:torch.Tensor, g:torch.Tensor) -> dict:
+    """Paired error of features `f` against their twins' `g` (row i of each from the same noise and label): the mean squared
+    distance `err_total`, split exactly into `err_common` = |mean(f - g)|^2, shared by every sample (FID-to-twins' mean term),
+    and `err_own`, the mean squared deviation of each sample's error from that shared part."""
+    if f.shape != g.shape: raise ValueError(f"paired features must have the same shape, got {tuple(f.shape)} and {tuple(g.shape)}")
+    d = (f - g).double(); shift = d.mean(0)
+    return dict(err_total=float((d ** 2).sum(1).mean()), err_common=float((shift ** 2).sum()),
+                err_own=float(((d - shift) ** 2).sum(1).mean()))
+
+def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> list[dict]:
+    """FID terms of the samples behind each record (regenerated from `model` where they were not kept; skipped if no model),
+    and, given the full-precision `fp_model`, each quantized record's `error_split` against its full-precision twins."""
+    from qdit.evaluate import record_samples, reference_samples
+    from qdit.metrics import load_classifier, extract_features
+    out, seen, net, twins = [], set(), load_classifier(), {}
     for r in recs:
         if r['key'] in seen: continue       # one record can serve a ladder rung and a results row
         seen.add(r['key']); got = record_samples(r, model, batch_size=batch_size, progress=False)
         if got is None: continue
-        m = r['metrics']
+        m, split = r['metrics'], {}
+        if fp_model is not None and r['method'] != 'fp':
+            pk = json.dumps(r['protocol'], sort_keys=True)
+            if pk not in twins: twins[pk] = extract_features(net, reference_samples(fp_model, r['protocol'], batch_size, False)[0])['pool']
+            split = error_split(extract_features(net, got[0])['pool'], twins[pk])
         out.append(dict(label=r.get('rung') or LABELS[r['method']], setting=r.get('setting'), key=r['key'], n=m['n'],
-                        recall=m['recall'], psnr_to_fp=m.get('psnr_to_fp'), fid_to_fp=m.get('fid_to_fp'), **fid_terms(got[0])))
+                        recall=m['recall'], psnr_to_fp=m.get('psnr_to_fp'), fid_to_fp=m.get('fid_to_fp'), **fid_terms(got[0], net=net),
+                        **split))
     return out
 
 def anatomy_table(rows:list, curve:list|None=None) -> str:
-    "Markdown: FID, its two terms and the spread of each record's samples (and of FP plus noise, if given)."
+    "Markdown: FID, its two terms and the spread of each record's samples, their paired error split (and FP plus noise, if given)."
     f = lambda v, d=2: '-' if v is None else f'{v:.{d}f}'
     rows = list({r.get('key', i): r for i, r in enumerate(rows)}.values())     # a record listed twice is shown once
-    body = [[r['label'], f(r['fid']), f(r['mean_term']), f(r['cov_term']), f(r['spread'], 1), f(r['recall'], 3),
-             f(r['psnr_to_fp'], 1), f(r['fid_to_fp'])] for r in rows]
+    name = lambda r: r['label'] if r.get('setting') in (None, 'FP') else f"{r['setting']} {r['label']}"
+    body = [[name(r), f(r['fid']), f(r['mean_term']), f(r['cov_term']), f(r['spread'], 1), f(r['recall'], 3),
+             f(r['psnr_to_fp'], 1), f(r['fid_to_fp']), f(r.get('err_common')), f(r.get('err_own'))] for r in rows]
     body += [[f"FP + noise, {c['psnr_to_fp']:.1f} dB", f(c['fid']), f(c['mean_term']), f(c['cov_term']), f(c['spread'], 1), '-',
-              f(c['psnr_to_fp'], 1), '-'] for c in (curve or [])]
+              f(c['psnr_to_fp'], 1), '-', '-', '-'] for c in (curve or [])]
     real = f"spread (real {rows[0]['spread_real']:.1f})" if rows else 'spread'
-    return markdown_table(['samples', 'FID', 'mean term', 'cov. term', real, 'Recall', 'PSNR to FP (dB)', 'FID to FP'], body)
+    return markdown_table(['samples', 'FID', 'mean term', 'cov. term', real, 'Recall', 'PSNR to FP (dB)', 'FID to FP',
+                           'error to FP: common', 'error to FP: per sample'], body)
 
 def plot_fid_vs_psnr(rows:list, curve:list):
     "Real-data FID against PSNR to FP: FP plus i.i.d. noise as a line, each record's samples as a point."
@@ -267,8 +287,9 @@ def plot_fid_vs_psnr(rows:list, curve:list):
     ax.plot([c['psnr_to_fp'] for c in curve], [c['fid'] for c in curve], 'o-', c='0.6', ms=3, label='FP + i.i.d. pixel noise')
     for i, r in enumerate(rows):
         if r['psnr_to_fp'] is None: ax.axhline(r['fid'], c='k', ls='--', lw=1, label=f"{r['label']} (FID {r['fid']:.1f})"); continue
-        ax.scatter(r['psnr_to_fp'], r['fid'], color=plt.cm.tab10(i), zorder=3, label=f"{r['setting']} {r['label']}")
-    ax.set(xlabel='PSNR to full precision (dB; right = closer)', ylabel='real-data FID (classifier features)')
+        ax.scatter(r['psnr_to_fp'], r['fid'], color=plt.cm.tab20(i % 20), marker='s' if r['setting'] == 'W4A4' else 'o', zorder=3,
+                   label=f"{r['setting']} {r['label']}")
+    ax.set(xlabel='PSNR to full precision (dB; right = closer)', ylabel='real-data FID (classifier features)', yscale='log')
     ax.legend(fontsize=6.5); fig.tight_layout(); return fig
 
 # %% ../nbs/13_results.ipynb #5120bd05
@@ -331,7 +352,9 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
     if anatomy and anatomy['records']:
         parts += ['', f"**Why real-data FID and fidelity to FP disagree** (seed 0, {anatomy['records'][0]['n']} samples): FID split into its "
                   "mean and covariance terms, the spread Tr(Σ) of the samples' features, and the full-precision samples with i.i.d. "
-                  "pixel noise of a given PSNR (unstructured error of that size) for comparison.", '',
+                  "pixel noise of a given PSNR (unstructured error of that size) for comparison. The last two columns split each "
+                  "sample's feature error to its full-precision twin (mean squared distance) into the part every sample shares, "
+                  "which moves the whole set (FID to FP's mean term), and the part that differs per sample.", '',
                   anatomy_table(anatomy['records'], anatomy['noise'])]
     if bench: parts += ['', f"GPTQ W{bench['wbits']}A{bench['abits']} (g={bench['group']}) of a randomly initialised DiT-XL/2-shaped "
                         f"model ({bench['depth']} blocks, {bench['n_calib']} calibration samples, sequential='{bench['sequential']}', "
@@ -381,7 +404,6 @@ def _row_summary(j:dict, r:dict) -> dict:
 
 def qdit_results_cli(argv=None):
     "Console script `qdit_results`: list, or run one or the next jobs of a results protocol (resumable, one record per job)."
-    import json
     from qdit.model import load_dit
     p = _OneLineParser(prog='qdit_results', description='Run the jobs of the results protocol (13_results) one at a time.')
     p.add_argument('--protocol', choices=['test', 'quick', 'full'], default='full')
