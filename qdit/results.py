@@ -16,9 +16,9 @@ from .methods import ladder
 __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job',
            'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'fp_ratio_table',
            'ladder_table', 'paper_table', 'realisation_rows', 'realisation_table', 'plot_fid_by_method', 'fid_terms',
-           'noise_curve', 'error_split', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'record_grids',
-           'plot_method_grids', 'results_readme', 'update_results_readme', 'pending_jobs', 'find_job',
-           'qdit_results_cli']
+           'noise_curve', 'error_split', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'layer_error_split',
+           'layer_error_note', 'record_grids', 'plot_method_grids', 'results_readme', 'update_results_readme',
+           'pending_jobs', 'find_job', 'qdit_results_cli']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -292,6 +292,58 @@ def plot_fid_vs_psnr(rows:list, curve:list):
     ax.set(xlabel='PSNR to full precision (dB; right = closer)', ylabel='real-data FID (classifier features)', yscale='log')
     ax.legend(fontsize=6.5); fig.tight_layout(); return fig
 
+# %% ../nbs/13_results.ipynb #2bc3c14a
+def layer_error_split(model, qmodels:dict,          # {name: quantized copy of `model`}
+                      n:int=32, seed:int=7, steps:int=50, cfg:float=1.5, buckets:int=10, calib:dict|None=None) -> list[dict]:
+    """Per quantized layer: each model's output error against the full-precision layer on the inputs `model` gives it while
+    sampling (or on `calib` triples, pooled over their timesteps), as `<name>_total` (mean over tokens of |E|^2) = `<name>_common` (|mean over samples
+    of E|^2, per token and timestep bucket, averaged) + the per-sample rest."""
+    from qdit.qmodel import QLinear, calib_batches
+    from qdit.sampler import sample
+    mods = {k: m for k, m in model.named_modules() if isinstance(m, torch.nn.Linear)}
+    qm = {q: dict(m.named_modules()) for q, m in qmodels.items()}
+    names = [k for k in mods if all(isinstance(qm[q].get(k), QLinear) for q in qm)]
+    if not names: raise ValueError("no layer of `model` is a QLinear in every quantized model: are they quantized copies of it?")
+    acc, step = {}, dict(i=0)
+    def hook(name):
+        def f(m, inp, out):
+            x, b = inp[0], step['i'] * buckets // steps
+            for q in qm:
+                e = (qm[q][name](x) - out).double().reshape(x.shape[0], -1, out.shape[-1])      # [batch, tokens, out]
+                a = acc.setdefault((name, q, b), dict(s1=torch.zeros_like(e[0]), s2=0.0, n=0))
+                a['s1'] += e.sum(0); a['s2'] += float((e ** 2).sum()); a['n'] += e.shape[0]
+        return f
+    hs = [mods[k].register_forward_hook(hook(k)) for k in names]
+    try:
+        with torch.no_grad():
+            if calib is None: sample(model, n=n, seed=seed, steps=steps, cfg=cfg, batch_size=n, progress=False,
+                                     callback=lambda i, t, x: step.__setitem__('i', i))   # called before step i
+            else:
+                for x, t, y in calib_batches(calib): model(x, timestep=t, class_labels=y)
+    finally:
+        for h in hs: h.remove()
+    out = {k: dict(layer=k) for k in names}
+    for (k, q, b), a in acc.items():
+        T, nb = a['s1'].shape[0], len({bb for (kk, qq, bb) in acc if kk == k and qq == q})
+        o = out[k]; o.setdefault(f'{q}_total', 0.0); o.setdefault(f'{q}_common', 0.0)
+        o[f'{q}_total'] += a['s2'] / a['n'] / T / nb; o[f'{q}_common'] += float(((a['s1'] / a['n']) ** 2).sum()) / T / nb
+    return list(out.values())
+
+def layer_error_note(le:dict, a:str='rtn', b:str='gptq') -> str:
+    "README sentence from a `layer_error_split` record {setting, group, n, seed, sampling: rows, calib: rows}: `b` against `a`."
+    def part(rows):
+        tot = lambda k: sum(r[k] for r in rows)
+        return (sum(r[f'{b}_total'] < r[f'{a}_total'] for r in rows), sum(r[f'{b}_common'] < r[f'{a}_common'] for r in rows), len(rows),
+                tot(f'{a}_total'), tot(f'{b}_total'), tot(f'{a}_common'), tot(f'{b}_common'))
+    s, c = part(le['sampling']), part(le['calib'])
+    return (f"**Layer by layer** ({le['setting']}, g={le['group']}, dynamic activations; each layer fed the input its full-precision "
+            f"twin gets while the full-precision model samples, {le['n']} samples of held-out seed {le['seed']}): the GPTQ layer's output "
+            f"error is below the RTN layer's in {s[0]} of {s[2]} layers, and its part common to all samples in {s[1]} of {s[2]}; summed "
+            f"over layers, the error goes {s[3]:.1f} → {s[4]:.1f} and its common part {s[5]:.2f} → {s[6]:.2f} (on the calibration "
+            f"inputs GPTQ fitted: {c[3]:.1f} → {c[4]:.1f} and {c[5]:.2f} → {c[6]:.2f})." +
+            (" So a shift that GPTQ's samples share at the output is not a bias any GPTQ layer has on its own inputs: it arises only "
+             "once the layers' errors compound through the blocks and the steps." if s[1] == s[2] else ""))
+
 # %% ../nbs/13_results.ipynb #5120bd05
 def record_grids(recs:list, model=None, per_class:int=2, batch_size:int=250) -> dict:
     "Per method, `per_class` samples of every class (class-major) cut from the samples each record was measured on."
@@ -319,7 +371,8 @@ def _na_note(recs:list) -> list:
     na = {(r['setting'], r['method']): r['na'] for r in recs if r.get('tag') == 'results' and r.get('na') not in (None, NOT_RUN)}
     return ['', 'n/a: ' + '; '.join(f"{LABELS[m]} at {s} ({why})" for (s, m), why in na.items()) + '.'] if na else []
 
-def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True, realisations:list|None=None) -> str:
+def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True, realisations:list|None=None,
+                   layers:dict|None=None) -> str:
     "A README results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if asked)."
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
     todo = [r for r in recs if r.get('na') == NOT_RUN]
@@ -356,6 +409,7 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
                   "sample's feature error to its full-precision twin (mean squared distance) into the part every sample shares, "
                   "which moves the whole set (FID to FP's mean term), and the part that differs per sample.", '',
                   anatomy_table(anatomy['records'], anatomy['noise'])]
+    if layers: parts += ['', layer_error_note(layers)]
     if bench: parts += ['', f"GPTQ W{bench['wbits']}A{bench['abits']} (g={bench['group']}) of a randomly initialised DiT-XL/2-shaped "
                         f"model ({bench['depth']} blocks, {bench['n_calib']} calibration samples, sequential='{bench['sequential']}', "
                         f"{bench['threads']} threads): **{bench['quant_wall_s'] / 60:.1f} min**, peak memory (max RSS) "
@@ -370,9 +424,10 @@ def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
         if not any('metrics' in r for r in rs): continue
         an = results_path(f'fid_anatomy_{name}.json')
         real = realisation_rows(read_jsonl(results or results_path(RESULTS_FILE))) if name == 'full' else None
+        le = results_path('layer_error_W4A4.json') if name == 'full' else None
         out[block] = update_readme(block, results_readme(rs, load_json(bx) if bx.exists() and name == 'full' else None,
                                                          load_json(an) if an.exists() else None, paper=name == 'quick',
-                                                         realisations=real), path)
+                                                         realisations=real, layers=load_json(le) if le and le.exists() else None), path)
     return out
 
 # %% ../nbs/13_results.ipynb #bced0f7f
