@@ -295,9 +295,9 @@ def plot_fid_vs_psnr(rows:list, curve:list):
 # %% ../nbs/13_results.ipynb #2bc3c14a
 def layer_error_split(model, qmodels:dict,          # {name: quantized copy of `model`}
                       n:int=32, seed:int=7, steps:int=50, cfg:float=1.5, buckets:int=10, calib:dict|None=None) -> list[dict]:
-    """Per quantized layer: each model's output error against the full-precision layer on the inputs `model` gives it while
-    sampling (or on `calib` triples, pooled over their timesteps), as `<name>_total` (mean over tokens of |E|^2) = `<name>_common` (|mean over samples
-    of E|^2, per token and timestep bucket, averaged) + the per-sample rest."""
+    """Per quantized layer: each model's output error E against the full-precision layer on the inputs `model` gives it
+    while sampling (or on `calib` triples, pooled over their timesteps), as `<name>_total` (mean over tokens of |E|^2) =
+    `<name>_common` (|mean over samples of E|^2, per token and timestep bucket, averaged) + the per-sample rest."""
     from qdit.qmodel import QLinear, calib_batches
     from qdit.sampler import sample
     mods = {k: m for k, m in model.named_modules() if isinstance(m, torch.nn.Linear)}
@@ -322,15 +322,16 @@ def layer_error_split(model, qmodels:dict,          # {name: quantized copy of `
                 for x, t, y in calib_batches(calib): model(x, timestep=t, class_labels=y)
     finally:
         for h in hs: h.remove()
-    out = {k: dict(layer=k) for k in names}
+    nb = len({b for (_, _, b) in acc})                       # timestep buckets seen (every layer runs at every step)
+    out = {k: dict(layer=k, **{f'{q}_{p}': 0.0 for q in qm for p in ('total', 'common')}) for k in names}
     for (k, q, b), a in acc.items():
-        T, nb = a['s1'].shape[0], len({bb for (kk, qq, bb) in acc if kk == k and qq == q})
-        o = out[k]; o.setdefault(f'{q}_total', 0.0); o.setdefault(f'{q}_common', 0.0)
-        o[f'{q}_total'] += a['s2'] / a['n'] / T / nb; o[f'{q}_common'] += float(((a['s1'] / a['n']) ** 2).sum()) / T / nb
+        T = a['s1'].shape[0]
+        out[k][f'{q}_total'] += a['s2'] / a['n'] / T / nb; out[k][f'{q}_common'] += float(((a['s1'] / a['n']) ** 2).sum()) / T / nb
     return list(out.values())
 
-def layer_error_note(le:dict, a:str='rtn', b:str='gptq') -> str:
-    "README sentence from a `layer_error_split` record {setting, group, n, seed, sampling: rows, calib: rows}: `b` against `a`."
+def layer_error_note(le:dict) -> str:
+    "README sentence from a `layer_error_split` record of RTN and GPTQ layers {setting, group, n, seed, sampling: rows, calib: rows}."
+    a, b = 'rtn', 'gptq'
     def part(rows):
         tot = lambda k: sum(r[k] for r in rows)
         return (sum(r[f'{b}_total'] < r[f'{a}_total'] for r in rows), sum(r[f'{b}_common'] < r[f'{a}_common'] for r in rows), len(rows),
