@@ -219,11 +219,11 @@ def plot_fid_by_method(recs:list, settings=None):
     ax.legend(fontsize=7, ncol=2); fig.tight_layout(); return fig
 
 # %% ../nbs/13_results.ipynb #605c072b
-def fid_terms(images, stats:dict|None=None, net=None) -> dict:
+def fid_terms(images, stats:dict|None=None, net=None, pool=None) -> dict:
     "Real-data FID of `images` split into the mean term |mu_g - mu_r|^2 and the covariance term, with the feature spread Tr(Sigma)."
     from qdit.metrics import load_classifier, load_reference_stats, extract_features, feature_stats, frechet_distance
     net = net or load_classifier(); stats = stats or load_reference_stats()[0]
-    mu, sig = feature_stats(extract_features(net, images)['pool'])
+    mu, sig = feature_stats(extract_features(net, images)['pool'] if pool is None else pool)   # `pool`: the images' features, if known
     mr, sr = stats['pool_mu'].numpy(), stats['pool_sigma'].numpy()
     fid, mean = frechet_distance(mu, sig, mr, sr), float(((mu - mr) ** 2).sum())
     return dict(fid=fid, mean_term=mean, cov_term=fid - mean, spread=float(np.trace(sig)), spread_real=float(np.trace(sr)))
@@ -257,13 +257,13 @@ def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> lis
         if r['key'] in seen: continue       # one record can serve a ladder rung and a results row
         seen.add(r['key']); got = record_samples(r, model, batch_size=batch_size, progress=False)
         if got is None: continue
-        m, split = r['metrics'], {}
+        m, split, pool = r['metrics'], {}, None
         if fp_model is not None and r['method'] != 'fp':
             pk = json.dumps(r['protocol'], sort_keys=True)
             if pk not in twins: twins[pk] = extract_features(net, reference_samples(fp_model, r['protocol'], batch_size, False)[0])['pool']
-            split = error_split(extract_features(net, got[0])['pool'], twins[pk])
+            pool = extract_features(net, got[0])['pool']; split = error_split(pool, twins[pk])
         out.append(dict(label=r.get('rung') or LABELS[r['method']], setting=r.get('setting'), key=r['key'], n=m['n'],
-                        recall=m['recall'], psnr_to_fp=m.get('psnr_to_fp'), fid_to_fp=m.get('fid_to_fp'), **fid_terms(got[0], net=net),
+                        recall=m['recall'], psnr_to_fp=m.get('psnr_to_fp'), fid_to_fp=m.get('fid_to_fp'), **fid_terms(got[0], net=net, pool=pool),
                         **split))
     return out
 
