@@ -17,8 +17,9 @@ __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER'
            'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'fp_ratio_table',
            'ladder_table', 'paper_table', 'realisation_rows', 'realisation_table', 'plot_fid_by_method', 'fid_terms',
            'noise_curve', 'error_split', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'layer_error_split',
-           'layer_error_note', 'record_grids', 'plot_method_grids', 'results_readme', 'update_results_readme',
-           'pending_jobs', 'find_job', 'qdit_results_cli']
+           'layer_error_note', 'step_error_split', 'plot_step_error', 'step_error_note', 'record_grids',
+           'plot_method_grids', 'results_readme', 'update_results_readme', 'pending_jobs', 'find_job',
+           'qdit_results_cli']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -238,21 +239,29 @@ def noise_curve(images, psnrs=(50, 45, 40, 37, 34, 30), seed:int=0, stats:dict|N
         out.append(dict(target_psnr=float(p), psnr_to_fp=float(psnr.mean()), **fid_terms(x, stats, net)))
     return out
 
-def error_split(f:torch.Tensor, g:torch.Tensor) -> dict:
+def error_split(f:torch.Tensor, g:torch.Tensor, toward:torch.Tensor|None=None) -> dict:
     """Paired error of features `f` against their twins' `g` (row i of each from the same noise and label): the mean squared
     distance `err_total`, split exactly into `err_common` = |mean(f - g)|^2, shared by every sample (FID-to-twins' mean term),
-    and `err_own`, the mean squared deviation of each sample's error from that shared part."""
+    and `err_own`, the mean squared deviation of each sample's error from that shared part. Given `toward` = mu_r - mean(g)
+    (from the twins' centre to the real data's), also `shift_cos`, the cosine between the shared shift and it, and
+    `mean_cross` = -2 shift . toward, so that the real-data mean term moves by exactly err_common + mean_cross."""
     if f.shape != g.shape: raise ValueError(f"paired features must have the same shape, got {tuple(f.shape)} and {tuple(g.shape)}")
     d = (f - g).double(); shift = d.mean(0)
-    return dict(err_total=float((d ** 2).sum(1).mean()), err_common=float((shift ** 2).sum()),
-                err_own=float(((d - shift) ** 2).sum(1).mean()))
+    out = dict(err_total=float((d ** 2).sum(1).mean()), err_common=float((shift ** 2).sum()),
+               err_own=float(((d - shift) ** 2).sum(1).mean()))
+    if toward is not None:
+        v = torch.as_tensor(toward, dtype=torch.float64).reshape(-1)
+        if v.shape != shift.shape: raise ValueError(f"`toward` must have one value per feature ({shift.numel()}), got {v.numel()}")
+        out.update(shift_cos=float(shift @ v / (shift.norm() * v.norm()).clamp_min(1e-300)), mean_cross=float(-2 * shift @ v))
+    return out
 
 def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> list[dict]:
     """FID terms of the samples behind each record (regenerated from `model` where they were not kept; skipped if no model),
-    and, given the full-precision `fp_model`, each quantized record's `error_split` against its full-precision twins."""
+    and, given the full-precision `fp_model`, each quantized record's `error_split` against its full-precision twins, with
+    the direction of its shared shift against the twins' gap to the real data."""
     from qdit.evaluate import record_samples, reference_samples
-    from qdit.metrics import load_classifier, extract_features
-    out, seen, net, twins = [], set(), load_classifier(), {}
+    from qdit.metrics import load_classifier, extract_features, load_reference_stats
+    out, seen, net, twins, mu_r = [], set(), load_classifier(), {}, load_reference_stats()[0]['pool_mu'].double()
     for r in recs:
         if r['key'] in seen: continue       # one record can serve a ladder rung and a results row
         seen.add(r['key']); got = record_samples(r, model, batch_size=batch_size, progress=False)
@@ -261,24 +270,25 @@ def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> lis
         if fp_model is not None and r['method'] != 'fp':
             pk = json.dumps(r['protocol'], sort_keys=True)
             if pk not in twins: twins[pk] = extract_features(net, reference_samples(fp_model, r['protocol'], batch_size, False)[0])['pool']
-            pool = extract_features(net, got[0])['pool']; split = error_split(pool, twins[pk])
+            pool = extract_features(net, got[0])['pool']
+            split = error_split(pool, twins[pk], toward=mu_r - twins[pk].double().mean(0))
         out.append(dict(label=r.get('rung') or LABELS[r['method']], setting=r.get('setting'), key=r['key'], n=m['n'],
                         recall=m['recall'], psnr_to_fp=m.get('psnr_to_fp'), fid_to_fp=m.get('fid_to_fp'), **fid_terms(got[0], net=net, pool=pool),
                         **split))
     return out
 
 def anatomy_table(rows:list, curve:list|None=None) -> str:
-    "Markdown: FID, its two terms and the spread of each record's samples, their paired error split (and FP plus noise, if given)."
+    "Markdown: FID, its two terms and the spread of each record's samples, their paired error split and its direction (and FP plus noise, if given)."
     f = lambda v, d=2: '-' if v is None else f'{v:.{d}f}'
     rows = list({r.get('key', i): r for i, r in enumerate(rows)}.values())     # a record listed twice is shown once
     name = lambda r: r['label'] if r.get('setting') in (None, 'FP') else f"{r['setting']} {r['label']}"
     body = [[name(r), f(r['fid']), f(r['mean_term']), f(r['cov_term']), f(r['spread'], 1), f(r['recall'], 3),
-             f(r['psnr_to_fp'], 1), f(r['fid_to_fp']), f(r.get('err_common')), f(r.get('err_own'))] for r in rows]
+             f(r['psnr_to_fp'], 1), f(r['fid_to_fp']), f(r.get('err_common')), f(r.get('err_own')), f(r.get('shift_cos'))] for r in rows]
     body += [[f"FP + noise, {c['psnr_to_fp']:.1f} dB", f(c['fid']), f(c['mean_term']), f(c['cov_term']), f(c['spread'], 1), '-',
-              f(c['psnr_to_fp'], 1), '-', '-', '-'] for c in (curve or [])]
+              f(c['psnr_to_fp'], 1), '-', '-', '-', '-'] for c in (curve or [])]
     real = f"spread (real {rows[0]['spread_real']:.1f})" if rows else 'spread'
     return markdown_table(['samples', 'FID', 'mean term', 'cov. term', real, 'Recall', 'PSNR to FP (dB)', 'FID to FP',
-                           'error to FP: common', 'error to FP: per sample'], body)
+                           'error to FP: common', 'error to FP: per sample', 'common shift toward real (cos)'], body)
 
 def plot_fid_vs_psnr(rows:list, curve:list):
     "Real-data FID against PSNR to FP: FP plus i.i.d. noise as a line, each record's samples as a point."
@@ -345,6 +355,64 @@ def layer_error_note(le:dict) -> str:
             (" So a shift that GPTQ's samples share at the output is not a bias any GPTQ layer has on its own inputs: it arises only "
              "once the layers' errors compound through the blocks and the steps." if s[1] == s[2] else ""))
 
+# %% ../nbs/13_results.ipynb #cfffa434
+def step_error_split(model, qmodels:dict,          # {name: quantized copy of `model`}
+                     n:int=64, seed:int=7, steps:int=50, cfg:float=1.5) -> list[dict]:
+    """Where each quantized copy's DDIM trajectory parts from `model`'s, all from the same noise and labels (`seed`): per
+    step i, the pixel `error_split` of its own x_i against the full-precision x_i (`x_total/common/own`: accumulated; step
+    == `steps` is the final sample) and of its guided noise prediction on the full-precision x_i against full precision's
+    (`eps_total/common/own`: what that step alone adds)."""
+    from qdit.sampler import paired_inputs, make_scheduler, guided_output, model_sample_shape, null_class_of
+    if not qmodels: raise ValueError("give at least one quantized copy of `model` to follow")
+    shape, null = model_sample_shape(model), null_class_of(model)
+    noise, y = paired_inputs(n, seed, shape, null)
+    sched, flat = make_scheduler('ddim', steps), lambda a: a.reshape(len(a), -1)
+    eps = lambda m, x, t: guided_output(m, x, t, y, cfg, null)[:, :shape[0]]
+    split = lambda kind, a, b: {f"{kind}_{k[4:]}": v for k, v in error_split(flat(a), flat(b)).items()}
+    xs, rows = {q: noise.clone() for q in [None, *qmodels]}, []        # None: the full-precision trajectory
+    with torch.no_grad():
+        for i, t in enumerate(sched.timesteps):
+            e = eps(model, xs[None], t)
+            for q, m in qmodels.items():
+                here = eps(m, xs[None], t)
+                rows.append(dict(model=q, step=i, t=int(t), **split('x', xs[q], xs[None]), **split('eps', here, e)))
+                xs[q] = sched.step(here if i == 0 else eps(m, xs[q], t), t, xs[q], eta=0.0).prev_sample   # same input at step 0
+            xs[None] = sched.step(e, t, xs[None], eta=0.0).prev_sample
+    return rows + [dict(model=q, step=steps, t=-1, **split('x', xs[q], xs[None])) for q in qmodels]
+
+def plot_step_error(rows:list):
+    "Accumulated (left) and per-step (right) pixel error against full precision along sampling: total solid, common dashed."
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 2, figsize=(8.4, 3.1))
+    for j, q in enumerate(dict.fromkeys(r['model'] for r in rows)):
+        rs = [r for r in rows if r['model'] == q]
+        for ax, k in zip(axs, ('x', 'eps')):
+            st = [r['step'] for r in rs if f'{k}_total' in r]
+            for part, ls in (('total', '-'), ('common', '--')):
+                ax.plot(st, [r[f'{k}_{part}'] for r in rs if f'{k}_total' in r], ls, c=f'C{j}', label=f'{q}: {part}')
+    axs[0].set(title='accumulated: own x_t vs full precision', xlabel='DDIM step (noise to image)', ylabel='mean squared error (pixels)', yscale='log')
+    axs[1].set(title='added by the step alone (noise prediction)', xlabel='DDIM step', yscale='log')
+    axs[0].legend(fontsize=7); fig.tight_layout(); return fig
+
+def step_error_note(se:dict) -> str:
+    "README sentence from a `step_error_split` record of RTN and GPTQ models {setting, group, n, seed, rows}."
+    rs = {q: [r for r in se['rows'] if r['model'] == q] for q in ('rtn', 'gptq')}
+    runs = [(a, b) for a, b in zip(rs['rtn'], rs['gptq']) if a['step'] > 0]      # step 0: both start from the same noise
+    steps = [(a, b) for a, b in zip(rs['rtn'], rs['gptq']) if 'eps_total' in a]
+    below = lambda pairs, k: sum(b[k] < a[k] for a, b in pairs)
+    end_a, end_b, n = rs['rtn'][-1], rs['gptq'][-1], len(runs)
+    return (f"**Step by step** ({se['setting']}, g={se['group']}, dynamic activations; {se['n']} samples of held-out seed {se['seed']}, "
+            f"each model on its own DDIM trajectory from the same noise): in pixels, the GPTQ trajectory is closer to full precision's "
+            f"than the RTN one after {below(runs, 'x_total')} of {n} steps, and in the part all samples share after "
+            f"{below(runs, 'x_common')} of {n}; the final samples' error is {end_a['x_total']:.2f} (RTN) against {end_b['x_total']:.2f} "
+            f"(GPTQ), of which shared {end_a['x_common']:.3f} against {end_b['x_common']:.3f}. The error each step adds on its own (noise "
+            f"prediction on full precision's x_t) is smaller with GPTQ at {below(steps, 'eps_total')} of {len(steps)} steps, its shared "
+            f"part at {below(steps, 'eps_common')}." +
+            (" So in pixel space GPTQ's samples share no larger shift at any step: the larger common error of their classifier "
+             "features (table above) is how the classifier reads smaller pixel errors, not a drift of the images."
+             if below(runs, 'x_common') == n else ""))
+
+
 # %% ../nbs/13_results.ipynb #5120bd05
 def record_grids(recs:list, model=None, per_class:int=2, batch_size:int=250) -> dict:
     "Per method, `per_class` samples of every class (class-major) cut from the samples each record was measured on."
@@ -373,7 +441,7 @@ def _na_note(recs:list) -> list:
     return ['', 'n/a: ' + '; '.join(f"{LABELS[m]} at {s} ({why})" for (s, m), why in na.items()) + '.'] if na else []
 
 def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True, realisations:list|None=None,
-                   layers:dict|None=None) -> str:
+                   layers:dict|None=None, steps:dict|None=None) -> str:
     "A README results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if asked)."
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
     todo = [r for r in recs if r.get('na') == NOT_RUN]
@@ -408,9 +476,12 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
                   "mean and covariance terms, the spread Tr(Σ) of the samples' features, and the full-precision samples with i.i.d. "
                   "pixel noise of a given PSNR (unstructured error of that size) for comparison. The last two columns split each "
                   "sample's feature error to its full-precision twin (mean squared distance) into the part every sample shares, "
-                  "which moves the whole set (FID to FP's mean term), and the part that differs per sample.", '',
+                  "which moves the whole set (FID to FP's mean term), and the part that differs per sample. The last column is the "
+                  "cosine between that shared shift and the full-precision samples' gap to real data (μ_r − μ_FP): positive moves "
+                  "the set toward real data, negative away (the mean term moves by exactly the common error − 2 shift·gap).", '',
                   anatomy_table(anatomy['records'], anatomy['noise'])]
     if layers: parts += ['', layer_error_note(layers)]
+    if steps: parts += ['', step_error_note(steps)]
     if bench: parts += ['', f"GPTQ W{bench['wbits']}A{bench['abits']} (g={bench['group']}) of a randomly initialised DiT-XL/2-shaped "
                         f"model ({bench['depth']} blocks, {bench['n_calib']} calibration samples, sequential='{bench['sequential']}', "
                         f"{bench['threads']} threads): **{bench['quant_wall_s'] / 60:.1f} min**, peak memory (max RSS) "
@@ -425,10 +496,11 @@ def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
         if not any('metrics' in r for r in rs): continue
         an = results_path(f'fid_anatomy_{name}.json')
         real = realisation_rows(read_jsonl(results or results_path(RESULTS_FILE))) if name == 'full' else None
-        le = results_path('layer_error_W4A4.json') if name == 'full' else None
+        le, se = (results_path(f'{k}_error_W4A4.json') if name == 'full' else None for k in ('layer', 'step'))
         out[block] = update_readme(block, results_readme(rs, load_json(bx) if bx.exists() and name == 'full' else None,
                                                          load_json(an) if an.exists() else None, paper=name == 'quick',
-                                                         realisations=real, layers=load_json(le) if le and le.exists() else None), path)
+                                                         realisations=real, layers=load_json(le) if le and le.exists() else None,
+                                                         steps=load_json(se) if se and se.exists() else None), path)
     return out
 
 # %% ../nbs/13_results.ipynb #bced0f7f
