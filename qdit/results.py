@@ -16,9 +16,9 @@ from .methods import ladder
 __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job',
            'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'fp_ratio_table',
            'ladder_table', 'paper_table', 'realisation_rows', 'realisation_table', 'plot_fid_by_method', 'fid_terms',
-           'noise_curve', 'error_split', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'layer_error_split',
-           'layer_error_note', 'step_error_split', 'plot_step_error', 'step_error_note', 'record_grids',
-           'plot_method_grids', 'results_readme', 'update_results_readme', 'pending_jobs', 'find_job',
+           'noise_curve', 'error_split', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'shift_table',
+           'layer_error_split', 'layer_error_note', 'step_error_split', 'plot_step_error', 'step_error_note',
+           'record_grids', 'plot_method_grids', 'results_readme', 'update_results_readme', 'pending_jobs', 'find_job',
            'qdit_results_cli']
 
 # %% ../nbs/13_results.ipynb #a7b53587
@@ -272,7 +272,7 @@ def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> lis
             if pk not in twins: twins[pk] = extract_features(net, reference_samples(fp_model, r['protocol'], batch_size, False)[0])['pool']
             pool = extract_features(net, got[0])['pool']
             split = error_split(pool, twins[pk], toward=mu_r - twins[pk].double().mean(0))
-        out.append(dict(label=r.get('rung') or LABELS[r['method']], setting=r.get('setting'), key=r['key'], n=m['n'],
+        out.append(dict(label=r.get('rung') or LABELS[r['method']], setting=r.get('setting'), key=r['key'], n=m['n'], seed=r['protocol'].get('seed'),
                         recall=m['recall'], psnr_to_fp=m.get('psnr_to_fp'), fid_to_fp=m.get('fid_to_fp'), **fid_terms(got[0], net=net, pool=pool),
                         **split))
     return out
@@ -301,6 +301,25 @@ def plot_fid_vs_psnr(rows:list, curve:list):
                    label=f"{r['setting']} {r['label']}")
     ax.set(xlabel='PSNR to full precision (dB; right = closer)', ylabel='real-data FID (classifier features)', yscale='log')
     ax.legend(fontsize=6.5); fig.tight_layout(); return fig
+
+# %% ../nbs/13_results.ipynb #be1499dd
+def shift_table(rows:list) -> str:
+    """Markdown, one row per quantized record of `fid_anatomy` rows (full-precision rows of the same seeds included): real-data
+    FID and mean term against the full-precision samples of the same seed, the mean term's change split exactly into the
+    shared shift's size and its cross term with the real-data gap, and that shift's cosine with the gap (by setting, then
+    samples in the order first seen, then seed)."""
+    fp = {r['seed']: r for r in rows if r.get('setting') in (None, 'FP')}
+    f = lambda v, d=2: f'{v:+.{d}f}'
+    body, order = [], {}
+    for r in sorted(rows, key=lambda r: (r.get('setting') or '', order.setdefault(r['label'], len(order)), r['seed'] if r['seed'] is not None else -1)):
+        if r.get('setting') in (None, 'FP') or r.get('shift_cos') is None: continue
+        if r['seed'] not in fp: raise ValueError(f"no full-precision row for seed {r['seed']} among the rows")
+        b = fp[r['seed']]
+        body.append([r['setting'], r['label'], str(r['seed']), f(r['fid'] - b['fid']), f(r['cov_term'] - b['cov_term']),
+                     f(r['mean_term'] - b['mean_term']), f'{r["err_common"]:.2f}', f(r['mean_cross']), f"{r['shift_cos']:+.2f}"])
+    return markdown_table(['setting', 'samples', 'seed', 'FID − FP', 'cov. term − FP', 'mean term − FP', '= common',
+                           '+ cross (−2 shift·gap)', 'cos(shift, real − FP)'], body)
+
 
 # %% ../nbs/13_results.ipynb #2bc3c14a
 def layer_error_split(model, qmodels:dict,          # {name: quantized copy of `model`}
@@ -390,7 +409,7 @@ def plot_step_error(rows:list):
             st = [r['step'] for r in rs if f'{k}_total' in r]
             for part, ls in (('total', '-'), ('common', '--')):
                 ax.plot(st, [r[f'{k}_{part}'] for r in rs if f'{k}_total' in r], ls, c=f'C{j}', label=f'{q}: {part}')
-    axs[0].set(title='accumulated: own x_t vs full precision', xlabel='DDIM step (noise to image)', ylabel='mean squared error (pixels)', yscale='log')
+    axs[0].set(title='accumulated: own x_t vs full precision', xlabel='DDIM step (noise to image)', ylabel='squared distance (sum over pixels)', yscale='log')
     axs[1].set(title='added by the step alone (noise prediction)', xlabel='DDIM step', yscale='log')
     axs[0].legend(fontsize=7); fig.tight_layout(); return fig
 
@@ -441,7 +460,7 @@ def _na_note(recs:list) -> list:
     return ['', 'n/a: ' + '; '.join(f"{LABELS[m]} at {s} ({why})" for (s, m), why in na.items()) + '.'] if na else []
 
 def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True, realisations:list|None=None,
-                   layers:dict|None=None, steps:dict|None=None) -> str:
+                   layers:dict|None=None, steps:dict|None=None, shifts:dict|None=None) -> str:
     "A README results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if asked)."
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
     todo = [r for r in recs if r.get('na') == NOT_RUN]
@@ -480,6 +499,11 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
                   "cosine between that shared shift and the full-precision samples' gap to real data (μ_r − μ_FP): positive moves "
                   "the set toward real data, negative away (the mean term moves by exactly the common error − 2 shift·gap).", '',
                   anatomy_table(anatomy['records'], anatomy['noise'])]
+    if shifts and any(r.get('shift_cos') is not None for r in shifts['records']):
+        parts += ['', "**Which way the shared shift points, seed by seed** (every W4 record whose samples were kept, against the "
+                  "full-precision samples of its seed): the change in FID's mean term is exactly the shared shift's size plus "
+                  "its cross term with the full-precision samples' gap to real data, so its direction decides the sign.", '',
+                  shift_table(shifts['records'])]
     if layers: parts += ['', layer_error_note(layers)]
     if steps: parts += ['', step_error_note(steps)]
     if bench: parts += ['', f"GPTQ W{bench['wbits']}A{bench['abits']} (g={bench['group']}) of a randomly initialised DiT-XL/2-shaped "
@@ -497,10 +521,12 @@ def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
         an = results_path(f'fid_anatomy_{name}.json')
         real = realisation_rows(read_jsonl(results or results_path(RESULTS_FILE))) if name == 'full' else None
         le, se = (results_path(f'{k}_error_W4A4.json') if name == 'full' else None for k in ('layer', 'step'))
+        sh = results_path(f'fid_shift_{name}.json')
         out[block] = update_readme(block, results_readme(rs, load_json(bx) if bx.exists() and name == 'full' else None,
                                                          load_json(an) if an.exists() else None, paper=name == 'quick',
                                                          realisations=real, layers=load_json(le) if le and le.exists() else None,
-                                                         steps=load_json(se) if se and se.exists() else None), path)
+                                                         steps=load_json(se) if se and se.exists() else None,
+                                                         shifts=load_json(sh) if sh.exists() else None), path)
     return out
 
 # %% ../nbs/13_results.ipynb #bced0f7f
