@@ -371,8 +371,8 @@ def layer_error_note(le:dict) -> str:
             f"error is below the RTN layer's in {s[0]} of {s[2]} layers, and its part common to all samples in {s[1]} of {s[2]}; summed "
             f"over layers, the error goes {s[3]:.1f} → {s[4]:.1f} and its common part {s[5]:.2f} → {s[6]:.2f} (on the calibration "
             f"inputs GPTQ fitted: {c[3]:.1f} → {c[4]:.1f} and {c[5]:.2f} → {c[6]:.2f})." +
-            (" So a shift that GPTQ's samples share at the output is not a bias any GPTQ layer has on its own inputs: it arises only "
-             "once the layers' errors compound through the blocks and the steps." if s[1] == s[2] else ""))
+            (" So the larger shift that GPTQ's samples share in classifier features is not a bias any GPTQ layer has on its own "
+             "inputs." if s[1] == s[2] else ""))
 
 # %% ../nbs/13_results.ipynb #cfffa434
 def step_error_split(model, qmodels:dict,          # {name: quantized copy of `model`}
