@@ -502,7 +502,8 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
     if shifts and any(r.get('shift_cos') is not None for r in shifts['records']):
         parts += ['', "**Which way the shared shift points, seed by seed** (every W4 record whose samples were kept, against the "
                   "full-precision samples of its seed): the change in FID's mean term is exactly the shared shift's size plus "
-                  "its cross term with the full-precision samples' gap to real data, so its direction decides the sign.", '',
+                  "its cross term with the full-precision samples' gap to real data: a shift against the gap (negative cosine) "
+                  "always raises it, one along the gap lowers it once the cross term outweighs the shift's size.", '',
                   shift_table(shifts['records'])]
     if layers: parts += ['', layer_error_note(layers)]
     if steps: parts += ['', step_error_note(steps)]
