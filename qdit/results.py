@@ -264,11 +264,13 @@ def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> lis
     out, seen, net, twins, mu_r = [], set(), load_classifier(), {}, load_reference_stats()[0]['pool_mu'].double()
     for r in recs:
         if r['key'] in seen: continue       # one record can serve a ladder rung and a results row
-        seen.add(r['key']); got = record_samples(r, model, batch_size=batch_size, progress=False)
+        seen.add(r['key']); pk, is_fp = json.dumps(r['protocol'], sort_keys=True), r['method'] == 'fp'
+        got = (reference_samples(fp_model, r['protocol'], batch_size, False) if is_fp and fp_model is not None
+               else record_samples(r, model, batch_size=batch_size, progress=False))
         if got is None: continue
         m, split, pool = r['metrics'], {}, None
-        if fp_model is not None and r['method'] != 'fp':
-            pk = json.dumps(r['protocol'], sort_keys=True)
+        if is_fp and fp_model is not None: pool = twins[pk] = extract_features(net, got[0])['pool']   # FP rows are the twins
+        elif fp_model is not None:
             if pk not in twins: twins[pk] = extract_features(net, reference_samples(fp_model, r['protocol'], batch_size, False)[0])['pool']
             pool = extract_features(net, got[0])['pool']
             split = error_split(pool, twins[pk], toward=mu_r - twins[pk].double().mean(0))
@@ -515,19 +517,16 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
 
 def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
     "Regenerate the README results blocks (quick and full protocol) from the stored records, computing nothing: {block: changed}. `done` maps a protocol name to records to use instead of its stored ones (a run's own, with its 'n/a' rows)."
-    done, out, bx = done or {}, {}, results_path('bench_gptq_xl.json')
+    done, out = done or {}, {}
     for name, block in (('quick', 'results'), ('full', 'results-full')):
         rs = done[name] if name in done else protocol_records(name, results)
         if not any('metrics' in r for r in rs): continue
-        an = results_path(f'fid_anatomy_{name}.json')
-        real = realisation_rows(read_jsonl(results or results_path(RESULTS_FILE))) if name == 'full' else None
-        le, se = (results_path(f'{k}_error_W4A4.json') if name == 'full' else None for k in ('layer', 'step'))
-        sh = results_path(f'fid_shift_{name}.json')
-        out[block] = update_readme(block, results_readme(rs, load_json(bx) if bx.exists() and name == 'full' else None,
-                                                         load_json(an) if an.exists() else None, paper=name == 'quick',
-                                                         realisations=real, layers=load_json(le) if le and le.exists() else None,
-                                                         steps=load_json(se) if se and se.exists() else None,
-                                                         shifts=load_json(sh) if sh.exists() else None), path)
+        full = name == 'full'
+        art = lambda f, here=True: load_json(results_path(f)) if here and results_path(f).exists() else None   # a stored artefact, if any
+        real = realisation_rows(read_jsonl(results or results_path(RESULTS_FILE))) if full else None
+        out[block] = update_readme(block, results_readme(rs, art('bench_gptq_xl.json', full), art(f'fid_anatomy_{name}.json'),
+                                                         paper=name == 'quick', realisations=real, layers=art('layer_error_W4A4.json', full),
+                                                         steps=art('step_error_W4A4.json', full), shifts=art(f'fid_shift_{name}.json')), path)
     return out
 
 # %% ../nbs/13_results.ipynb #bced0f7f
