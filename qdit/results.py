@@ -16,10 +16,10 @@ from .methods import ladder
 __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job',
            'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'fp_ratio_table',
            'ladder_table', 'paper_table', 'realisation_rows', 'realisation_table', 'plot_fid_by_method', 'fid_terms',
-           'noise_curve', 'error_split', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'shift_table',
-           'layer_error_split', 'layer_error_note', 'step_error_split', 'plot_step_error', 'step_error_note',
-           'record_grids', 'plot_method_grids', 'results_readme', 'update_results_readme', 'pending_jobs', 'find_job',
-           'qdit_results_cli']
+           'noise_curve', 'error_split', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'stored_artefact',
+           'with_stored_rows', 'shift_table', 'layer_error_split', 'layer_error_note', 'step_error_split',
+           'plot_step_error', 'step_error_note', 'record_grids', 'plot_method_grids', 'results_readme',
+           'update_results_readme', 'pending_jobs', 'find_job', 'qdit_results_cli']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -304,6 +304,21 @@ def plot_fid_vs_psnr(rows:list, curve:list):
     ax.set(xlabel='PSNR to full precision (dB; right = closer)', ylabel='real-data FID (classifier features)', yscale='log')
     ax.legend(fontsize=6.5); fig.tight_layout(); return fig
 
+# %% ../nbs/13_results.ipynb #1e07c2e1
+def stored_artefact(name:str):
+    "A stored JSON artefact of data/results/ (as `load_json` reads it), or None if this checkout has none."
+    return load_json(results_path(name)) if results_path(name).exists() else None
+
+def with_stored_rows(rows:list, stored:list|None, keys) -> list:
+    """Rows computed now (`rows`, each with its record's `key`), plus the `stored` rows of records still listed in `keys` that
+    were not computed now, because their samples are not kept on this host: re-running an analysis elsewhere keeps what it
+    cannot recompute, and drops rows of records that are no longer stored. Stored order first (a recomputed row takes its
+    stored row's place), then rows that are new."""
+    keys, new = set(keys), {r['key']: r for r in rows}
+    out = [new.pop(s['key'], s) for s in (stored or []) if s['key'] in keys]
+    return out + [r for r in rows if r['key'] in new]
+
+
 # %% ../nbs/13_results.ipynb #be1499dd
 def shift_table(rows:list) -> str:
     """Markdown, one row per quantized record of `fid_anatomy` rows (full-precision rows of the same seeds included): real-data
@@ -522,7 +537,7 @@ def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
         rs = done[name] if name in done else protocol_records(name, results)
         if not any('metrics' in r for r in rs): continue
         full = name == 'full'
-        art = lambda f, here=True: load_json(results_path(f)) if here and results_path(f).exists() else None   # a stored artefact, if any
+        art = lambda f, here=True: stored_artefact(f) if here else None
         real = realisation_rows(read_jsonl(results or results_path(RESULTS_FILE))) if full else None
         out[block] = update_readme(block, results_readme(rs, art('bench_gptq_xl.json', full), art(f'fid_anatomy_{name}.json'),
                                                          paper=name == 'quick', realisations=real, layers=art('layer_error_W4A4.json', full),
