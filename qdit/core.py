@@ -11,9 +11,9 @@ import torch
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'proj_root', 'proj_path', 'data_path', 'figures_path', 'results_path', 'cache_path', 'protocol',
-           'by_protocol', 'seed_everything', 'set_threads', 'file_sha256', 'key_hash', 'tensor_sha256', 'cpu_model',
-           'versions', 'numerics', 'save_json', 'load_json', 'append_jsonl', 'read_jsonl', 'timer', 'model_bytes',
-           'save_figure', 'image_grid']
+           'by_protocol', 'seed_everything', 'set_threads', 'sampling_device', 'device_label', 'file_sha256',
+           'key_hash', 'tensor_sha256', 'cpu_model', 'versions', 'numerics', 'save_json', 'load_json', 'append_jsonl',
+           'read_jsonl', 'timer', 'model_bytes', 'save_figure', 'image_grid']
 
 # %% ../nbs/00_core.ipynb #bdf3c980
 def proj_root() -> Path:
@@ -60,6 +60,24 @@ def set_threads(n:int|None=None) -> int:
     n = n or int(os.environ.get('QDIT_THREADS', 0)) or os.cpu_count() or 1
     torch.set_num_threads(n)
     return n
+
+def sampling_device(device=None) -> torch.device:
+    """The device sampling runs on (default the CPU), checked to exist. On CUDA, TF32 is switched off so that matrix
+    products and convolutions keep float32 precision, as on the CPU."""
+    try: dev = torch.device(device or 'cpu')
+    except RuntimeError as e: raise ValueError(f"device {device!r} is not a torch device (e.g. 'cpu', 'cuda', 'cuda:1'): {e}") from None
+    if dev.type not in ('cpu', 'cuda'): raise ValueError(f"device {device!r}: sampling runs on 'cpu' or 'cuda', got {dev.type!r}")
+    if dev.type == 'cuda':
+        if not torch.cuda.is_available(): raise ValueError(f"device {device!r} asked for, but torch sees no CUDA device here; use 'cpu'")
+        torch.backends.cuda.matmul.allow_tf32 = False; torch.backends.cudnn.allow_tf32 = False
+    return dev
+
+def device_label(dev) -> str:
+    "'cpu', or the CUDA device with its name, e.g. 'cuda:0 (NVIDIA H200)'."
+    dev = torch.device(dev)
+    if dev.type != 'cuda': return dev.type
+    i = dev.index if dev.index is not None else torch.cuda.current_device()
+    return f"cuda:{i} ({torch.cuda.get_device_name(i)})"
 
 # %% ../nbs/00_core.ipynb #71b3d3bf
 def file_sha256(*paths) -> str:

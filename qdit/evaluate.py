@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .core import (results_path, cache_path, data_path, key_hash, tensor_sha256, versions, numerics, model_bytes, timer,
+                       sampling_device, device_label,
                        append_jsonl, read_jsonl, set_threads, protocol, image_grid)
 from .model import load_dit, default_model_dir, weights_sha256
 from .sampler import sample, clear_checkpoint, SCHEDULERS
@@ -90,9 +91,9 @@ def _fp_name(model, proto:dict, batch_size:int) -> str:
     key = dict(model=model_fingerprint(model), protocol=proto, batch_size=batch_size)   # DDPM noise is drawn per batch
     return f"fp_{key_hash(key)}.safetensors"
 
-def _partial(what:str, batch_size:int) -> Path:
+def _partial(what:str, batch_size:int, device=None) -> Path:
     "Path prefix under which a sampling run keeps its finished batches (keyed by the numerics: no batches of two machines mixed)."
-    return cache_path('partial', key_hash(dict(what=what, batch_size=batch_size, numerics=numerics())), mkdir=True)
+    return cache_path('partial', key_hash(dict(what=what, batch_size=batch_size, numerics=numerics(), **({} if device is None or torch.device(device).type == 'cpu' else dict(device=device_label(device))))), mkdir=True)
 
 def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True, images=None, labels=None):
     "Full-precision samples of `model` under `proto`: shipped in data/samples/, else cached in data/cache/samples/ (drawn when missing)."
@@ -115,7 +116,7 @@ def ship_reference_samples(model, proto:dict, batch_size:int=250, progress:bool=
     return dst
 
 def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int, sha:str, weights:Path, progress:bool,
-                    calib_seed:int=0, checkpoint=None):
+                    calib_seed:int=0, checkpoint=None, device=None):
     """Apply `method` to `model` and sample under `proto`: (quantized model, images, labels, quantize timer, sample timer).
     The quantize timer's `calib_s` is the part of its `s` spent loading or drawing the calibration set."""
     tc = {'s': 0.}
@@ -126,9 +127,14 @@ def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int,
     if 'progress' in inspect.signature(fn).parameters: options = {**options, 'progress': progress}
     with timer() as tq: qmodel = fn(model, calib=calib, **options)
     tq['calib_s'] = tc['s']
-    with timer() as ts: images, labels = sample(qmodel, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
-                                                scheduler=proto['scheduler'], batch_size=batch_size, progress=progress,
-                                                checkpoint=checkpoint)
+    moved = device is not None and torch.device(device).type != 'cpu'
+    if moved: qmodel.to(device)              # quantized on the CPU, sampled on `device`; noise and labels are drawn on the CPU
+    try:
+        with timer() as ts: images, labels = sample(qmodel, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
+                                                    scheduler=proto['scheduler'], batch_size=batch_size, progress=progress,
+                                                    checkpoint=checkpoint)
+    finally:
+        if moved: qmodel.to('cpu')           # `model` itself when the method quantizes nothing ('fp'): the caller's model stays put
     return qmodel, images, labels, tq, ts
 
 def evaluate_model(model=None,                  # a DiT (default: the shipped embedded model)
@@ -139,7 +145,8 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
                    reuse:bool=True, progress:bool=True, tag:str|None=None,
                    paired:bool=True,                     # also compare each sample with its full-precision twin
                    compute:bool=True,                    # False: only look up the stored record (None if there is none)
-                   calib_seed:int=0) -> dict|None:       # seed of the calibration set (another seed: another GPTQ realisation)
+                   calib_seed:int=0,                     # seed of the calibration set (another seed: another GPTQ realisation)
+                   device=None) -> dict|None:            # where sampling runs ('cuda': quantization and metrics stay on the CPU)
     "Sample `n` paired images with `method` applied and return (and optionally store) the result record."
     if n < 4: raise ValueError(f"n must be at least 4 (Precision/Recall use 3 neighbours), got {n}")
     options = method_options(method, options)
@@ -149,22 +156,23 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     if calib_seed and method == 'fp': raise ValueError("calib_seed applies to quantization methods, not to 'fp'")
     key = record_key(sha, method, {**options, 'calib_seed': calib_seed} if calib_seed else options, proto)   # seed 0: the old keys
     results = results or results_path(RESULTS_FILE)
-    paired = paired and method != 'fp'
+    dev = sampling_device(device)
+    paired = paired and (method != 'fp' or dev.type != 'cpu')   # full precision drawn elsewhere is compared with its CPU twins
     old = find_record(key, results) if reuse or not compute else None
     if not compute: return old
     if old is not None and (not paired or 'psnr_to_fp' in old['metrics']): return old   # older records lack the paired metrics
     model = model if model is not None else load_dit(weights)
     if paired: fp_images, _ = reference_samples(model, proto, batch_size, progress)   # before the method touches anything
-    ck = _partial(key, batch_size)   # finished batches survive an interruption; the rerun draws only the missing ones
-    qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress, calib_seed, ck)
-    if method == 'fp': reference_samples(model, proto, batch_size, images=images, labels=labels)   # later methods pair with these
+    ck = _partial(key, batch_size, dev)   # finished batches survive an interruption; the rerun draws only the missing ones
+    qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress, calib_seed, ck, dev)
+    if method == 'fp' and dev.type == 'cpu': reference_samples(model, proto, batch_size, images=images, labels=labels)   # later methods pair with these
     with timer() as tm:
         metrics = evaluate_images(images, labels)
         if paired: metrics.update(paired_metrics(images, fp_images))
     rec = dict(key=key, tag=tag, model=weights.name, model_sha256=sha, method=method, options=options, protocol=proto, calib_seed=calib_seed,
                metrics=metrics, quant_wall_s=tq['s'] - tq['calib_s'], calib_wall_s=tq['calib_s'], sample_wall_s=ts['s'], metric_wall_s=tm['s'],
                model_bytes=model_bytes(qmodel), weight_bytes=weight_bytes(qmodel),
-               quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(),
+               quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(), sample_device=device_label(dev),
                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
     if save: append_jsonl(rec, results); _save_samples(_samples_path(key), images, labels)
     clear_checkpoint(ck)
@@ -216,6 +224,7 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument('--save', action='store_true', help='append the record to data/results/records.jsonl')
     p.add_argument('--tag', default=None, help='label stored in the record (e.g. fp-headline groups the README headline rows)')
     p.add_argument('--no-reuse', action='store_true', help='recompute even if a matching record exists')
+    p.add_argument('--device', default=None, help="where sampling runs: 'cpu' (default) or 'cuda' (quantization and metrics stay on the CPU)")
     p.add_argument('--quiet', action='store_true', help='no progress bar')
     q = p.add_argument_group('quantization options (methods other than fp)')
     q.add_argument('--wbits', type=_bits, default=None, help='weight bits, 2..8 (16 = full precision)')
@@ -254,7 +263,7 @@ def qdit_eval_cli(argv=None):
     try:
         rec = evaluate_model(None, n=a.n, seed=a.seed, steps=a.steps, cfg=a.cfg, scheduler=a.scheduler, method=a.method,
                              options=cli_options(a), batch_size=a.batch_size, weights=a.model, save=a.save,
-                             reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag, calib_seed=a.calib_seed)
+                             reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag, calib_seed=a.calib_seed, device=a.device)
     except (FileNotFoundError, ValueError) as e:
         p.exit(1, f"qdit_eval: error: {e}\n")
     print(json.dumps(rec, default=str))       # the record goes to stdout; the console script exits 0

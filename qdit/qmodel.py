@@ -151,6 +151,9 @@ class ActQuant(nn.Module):
         self._memo = [x, x._version, out, self.consumers - 1] if self.consumers > 1 else None
         return out
 
+    def _apply(self, fn, *args, **kwargs):   # a move (.to(device)) drops the shared-input memo
+        self._memo = None; return super()._apply(fn, *args, **kwargs)
+
     def extra_repr(self): return f"bits={self.bits}, group={self.group}, sym={self.sym}, mode={self.mode}, smooth={self.smooth is not None}"
 
 # %% ../nbs/11_qmodel.ipynb #cae00742
@@ -186,6 +189,9 @@ class QLinear(nn.Module):
         b = 0 if self.bias is None else self.bias.numel() * 4
         if self.wbits == 16: return b + self.weight.numel() * 4
         return b + packed_bytes(self.qweight.numel(), self.scale.numel(), self.wbits, self.wsym)
+
+    def _apply(self, fn, *args, **kwargs):   # a move (.to(device)) drops the cached dequantized weight, made again there
+        self._w = None; return super()._apply(fn, *args, **kwargs)
 
     def extra_repr(self): return f"{self.in_features}, {self.out_features}, wbits={self.wbits}, block={getattr(self, 'block', None)}"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import numpy as np
 import torch
-from .core import protocol, results_path, load_json, read_jsonl, set_threads
+from .core import protocol, results_path, load_json, read_jsonl, set_threads, sampling_device
 from .evaluate import evaluate_model, summarise, paired_differences, fmt_ms, markdown_table, update_readme, METRICS, PAIRED_METRICS, RESULTS_FILE
 from .evaluate import method_options, load_methods, _OneLineParser, _positive
 from .methods import ladder
@@ -52,11 +52,12 @@ def results_plan(P:dict) -> list[dict]:
     return jobs
 
 # %% ../nbs/13_results.ipynb #350c363b
-def run_job(job:dict, P:dict, model=None, results=None, progress:bool=False) -> dict:
+def run_job(job:dict, P:dict, model=None, results=None, progress:bool=False, device=None) -> dict:
     "Evaluate one job (reusing a stored record), or return a 'n/a' stub with the reason."
+    sampling_device(device)        # a device that is not there is an error, not a job the method cannot run
     try:
         rec = evaluate_model(model, n=P['n'], seed=job['seed'], steps=P['steps'], method=job['method'], options=job['options'],
-                             batch_size=P['batch_size'], save=True, results=results, tag=job['tag'], progress=progress)
+                             batch_size=P['batch_size'], save=True, results=results, tag=job['tag'], progress=progress, device=device)
     except ValueError as e:
         return dict(job, na=str(e))
     return _as_row(rec, job)
@@ -582,10 +583,13 @@ def qdit_results_cli(argv=None):
     act.add_argument('--next', type=_positive(int), metavar='K', help='run the first K jobs not run yet')
     p.add_argument('--rung', default=None, help="with --job: a ladder rung, e.g. '+ group 32'")
     p.add_argument('--threads', type=_positive(int), default=None)
+    p.add_argument('--device', default=None, help="where sampling runs: 'cpu' (default) or 'cuda'; quantization and metrics stay on the CPU")
     p.add_argument('--results', default=None, help='records file (default data/results/records.jsonl; only that one updates the README)')
     p.add_argument('--quiet', action='store_true', help='no progress bar')
     a = p.parse_args(argv); P = results_protocol(a.protocol); load_methods()
     if a.rung is not None and a.job is None: p.error("argument --rung: only with --job")
+    try: sampling_device(a.device)
+    except ValueError as e: p.error(f"argument --device: {e}")
     recs = protocol_records(a.protocol, a.results)
     if a.job is None and a.next is None:
         todo, na = pending_jobs(recs), [r for r in recs if r.get('na') not in (None, NOT_RUN)]
@@ -601,5 +605,5 @@ def qdit_results_cli(argv=None):
     else: jobs = pending_jobs(recs)[:a.next]
     set_threads(a.threads); model = load_dit()
     for j in jobs:
-        print(json.dumps(_row_summary(j, run_job(j, P, model, a.results, progress=not a.quiet))), flush=True)
+        print(json.dumps(_row_summary(j, run_job(j, P, model, a.results, progress=not a.quiet, device=a.device))), flush=True)
         if a.results is None: update_results_readme()

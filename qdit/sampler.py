@@ -93,7 +93,7 @@ def sample(model,                      # a DiT (or anything called as model(x, t
     for b0 in range(0, len(noise), batch_size):
         if (x := _load_batch(checkpoint, b0, labels[b0:b0 + batch_size])) is not None:
             outs.append(x); bar.update(steps); continue
-        g = torch.Generator(device=dev).manual_seed(seed * 1_000_003 + b0)
+        g = torch.Generator().manual_seed(seed * 1_000_003 + b0)   # DDPM noise drawn on the CPU: a GPU run pairs with CPU runs
         cb = lambda i, t, x: (bar.update(1), callback and callback(i, t, x))
         x = denoise(model, noise[b0:b0 + batch_size].to(dev), labels[b0:b0 + batch_size].to(dev), sched, cfg, g, cb)
         outs.append((decode(x) if decode else x).float().cpu()); _save_batch(checkpoint, b0, outs[-1], labels[b0:b0 + batch_size])
