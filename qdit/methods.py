@@ -94,6 +94,17 @@ def quanto_check(wbits:int=8, abits:int=8, **_):
     if wbits not in (4, 8, 16): raise ValueError(f"optimum-quanto weights are 4 or 8 bits (16 = none), got {wbits}")
     if abits not in (8, 16): raise ValueError(f"optimum-quanto activations are 8 bits (16 = none), got {abits}")
 
+_FLOAT_WEIGHT = {}
+
+def _float_weight_class(cls):
+    """`cls` (a quanto QModule) with `qweight` giving the float weight where weights are not quantized, as quanto's own
+    docstring says it does; 0.2.7 returns None there (fixed upstream in huggingface/optimum-quanto pull request #432)."""
+    if cls not in _FLOAT_WEIGHT:
+        fget = cls.qweight.fget
+        _FLOAT_WEIGHT[cls] = type(cls.__name__, (cls,), dict(qweight=property(lambda self: self.weight if self.weight_qtype is None else fget(self)),
+                                                           __module__=__name__))
+    return _FLOAT_WEIGHT[cls]
+
 def quanto_method(model, calib=None, wbits:int=8, abits:int=8, progress:bool=True):
     "optimum-quanto: int8/int4 weights, int8 activations with static scales calibrated on the SPEC §6 set."
     import copy, torch, optimum.quanto as oq
@@ -101,6 +112,9 @@ def quanto_method(model, calib=None, wbits:int=8, abits:int=8, progress:bool=Tru
     quanto_check(wbits, abits); wq = {8: oq.qint8, 4: oq.qint4, 16: None}
     q, targets = copy.deepcopy(model).eval(), _targets(model)
     oq.quantize(q, weights=wq[wbits], activations=oq.qint8 if abits == 8 else None, include=sorted(targets))
+    if wbits == 16:     # activations only: optimum-quanto 0.2.7's QLinear then hands F.linear no weight (qweight is None)
+        for m in q.modules():
+            if isinstance(m, oq.nn.QModuleMixin) and m.weight_qtype is None: m.__class__ = _float_weight_class(type(m))
     if abits == 8:
         if calib is None: raise ValueError("optimum-quanto activations need a calibration set")
         with torch.no_grad(), oq.Calibration():

@@ -13,13 +13,14 @@ from .evaluate import method_options, load_methods, _OneLineParser, _positive
 from .methods import ladder
 
 # %% auto #0
-__all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'results_protocol', 'results_plan', 'run_job',
-           'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table', 'fp_ratio_table',
-           'ladder_table', 'paper_table', 'realisation_rows', 'realisation_table', 'plot_fid_by_method', 'fid_terms',
-           'noise_curve', 'error_split', 'fid_anatomy', 'anatomy_table', 'plot_fid_vs_psnr', 'stored_artefact',
-           'with_stored_rows', 'shift_table', 'layer_error_split', 'layer_error_note', 'step_error_split',
-           'plot_step_error', 'step_error_note', 'record_grids', 'plot_method_grids', 'results_readme',
-           'update_results_readme', 'pending_jobs', 'find_job', 'qdit_results_cli']
+__all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'DEVICE_METRICS', 'COLLAPSED',
+           'results_protocol', 'results_plan', 'run_job', 'run_jobs', 'stored_jobs', 'protocol_records',
+           'headline_jobs', 'results_table', 'fp_ratio_table', 'ladder_table', 'paper_table', 'realisation_rows',
+           'realisation_table', 'plot_fid_by_method', 'fid_terms', 'noise_curve', 'error_split', 'fid_anatomy',
+           'anatomy_table', 'plot_fid_vs_psnr', 'stored_artefact', 'with_stored_rows', 'shift_table',
+           'layer_error_split', 'layer_error_note', 'step_error_split', 'plot_step_error', 'step_error_note',
+           'record_grids', 'plot_method_grids', 'perturbation_psnr', 'setting_of', 'device_comparison', 'device_table',
+           'device_note', 'results_readme', 'update_results_readme', 'pending_jobs', 'find_job', 'qdit_results_cli']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -471,6 +472,87 @@ def plot_method_grids(grids:dict, per_class:int=2, title:str=''):
         ax.set_title(LABELS[m].split(' (')[0], fontsize=7)
     fig.suptitle(title, fontsize=9); fig.tight_layout(); return fig
 
+# %% ../nbs/13_results.ipynb #574920bd
+def perturbation_psnr(model, method:str='rtn', options:dict|None=None, n:int=16, seed:int=3, steps:int=4, eps:float=1e-6) -> dict:
+    """How far samples move when the initial noise is multiplied by 1 + eps·N(0, 1) (a perturbation of float rounding's
+    size): PSNR (dB) between the samples from the paired noise and from the perturbed noise, full precision and `method`."""
+    from qdit.evaluate import METHODS, _calibration_of
+    from qdit.model import default_model_dir, weights_sha256
+    from qdit.sampler import sample, paired_inputs, model_sample_shape, null_class_of
+    from qdit.metrics import paired_metrics
+    noise, labels = paired_inputs(n, seed, model_sample_shape(model), null_class_of(model))
+    other = noise * (1 + eps * torch.randn(noise.shape, generator=torch.Generator().manual_seed(seed + 1)))
+    w = default_model_dir(); sha = weights_sha256(w); out = {}
+    for m in ('fp', method):
+        q = METHODS[m](model, calib=lambda: _calibration_of(model, sha, w, 0), **method_options(m, options if m == method else {}))
+        a, b = (sample(q, noise=x, labels=labels, seed=seed, steps=steps, batch_size=n, progress=False)[0] for x in (noise, other))
+        out[m] = paired_metrics(b, a)['psnr_to_fp']   # mean per-sample PSNR, as PSNR to FP
+    return out
+
+# %% ../nbs/13_results.ipynb #7d3bee84
+DEVICE_METRICS = ('fid', 'fid_to_fp', 'psnr_to_fp')
+
+def setting_of(rec:dict) -> str:
+    "A record's row label: 'FP', or 'W{bits}A{bits}' from its options (16 where a side stays full precision)."
+    o = rec.get('options') or {}
+    return 'FP' if rec['method'] == 'fp' else f"W{o.get('wbits', 16)}A{o.get('abits', 16)}"
+
+def device_comparison(other:list, results=None) -> list[dict]:
+    """One row per record of `other` (jobs sampled on another device, kept out of the records file) beside the latest stored
+    CPU record of the same job (same key): both records' FID, FID to FP and PSNR to FP."""
+    cpu = {}
+    for r in read_jsonl(results or results_path(RESULTS_FILE)):
+        if 'metrics' in r and r.get('sample_device', 'cpu') == 'cpu': cpu[r['key']] = r
+    rows = []
+    for r in other:
+        name = f"{setting_of(r)} {r['method']} seed {r['protocol']['seed']}"
+        if r.get('sample_device', 'cpu') == 'cpu': raise ValueError(f"{name} was sampled on the CPU: there is nothing to compare")
+        if r['key'] not in cpu: raise ValueError(f"{name}: no CPU record with key {r['key']} to compare with")
+        rows.append(dict(setting=setting_of(r), method=r['method'], seed=r['protocol']['seed'], device=r['sample_device'], key=r['key'],
+                         cpu={m: cpu[r['key']]['metrics'].get(m) for m in DEVICE_METRICS},
+                         other={m: r['metrics'].get(m) for m in DEVICE_METRICS}))
+    return rows
+
+def device_table(rows:list) -> str:
+    "Markdown: each job's metrics on the CPU and on the other device, and FID's change in percent (rows in the results table's order)."
+    f = lambda v, d: '–' if v is None else f'{v:.{d}f}'
+    order = ['FP', *SETTINGS]; meths = ['fp', *BASELINES, 'qdit']
+    rows = sorted(rows, key=lambda r: (order.index(r['setting']), meths.index(r['method']), r['seed']))
+    body = [[r['setting'], LABELS[r['method']], str(r['seed']), f(r['cpu']['fid'], 2), f(r['other']['fid'], 2),
+             f"{100 * (r['other']['fid'] / r['cpu']['fid'] - 1):+.2f}", f(r['cpu']['fid_to_fp'], 3), f(r['other']['fid_to_fp'], 3),
+             f(r['cpu']['psnr_to_fp'], 2), f(r['other']['psnr_to_fp'], 2)] for r in rows]
+    return markdown_table(['setting', 'method', 'seed', 'FID CPU', 'FID GPU', 'FID change %', 'FID to FP CPU', 'FID to FP GPU',
+                           'PSNR to FP CPU', 'PSNR to FP GPU'], body)
+
+def device_note(recs:list, check:dict|None) -> str:
+    "README text: which rows were sampled on another device, and how far re-running stored CPU jobs there moved their metrics."
+    moved = [r for r in recs if 'metrics' in r and r.get('sample_device', 'cpu') != 'cpu']
+    if not moved and not check: return ''
+    out = []
+    if moved:
+        names = sorted({f"{r['setting']} {LABELS[r['method']]}" for r in moved}, key=lambda s: (list(SETTINGS).index(s.split()[0]), s))
+        devs = sorted({r['sample_device'] for r in moved})
+        out.append(f"**Rows sampled on a GPU** ({', '.join(devs)}; quantized and measured on that machine's CPU, noise and labels drawn on "
+                   f"the CPU, TF32 off): {', '.join(names)}. Their *quant.* times come from that machine's CPU.")
+    if check:
+        fp = [r for r in check['rows'] if r['method'] == 'fp']
+        ch = lambda rs: [100 * (r['other']['fid'] / r['cpu']['fid'] - 1) for r in rs]
+        dt = lambda rs: [r['other']['fid_to_fp'] - r['cpu']['fid_to_fp'] for r in rs]
+        ok = [r for r in check['rows'] if r['method'] != 'fp' and r['cpu']['fid_to_fp'] < COLLAPSED]
+        bad = [r for r in check['rows'] if r['method'] != 'fp' and r['cpu']['fid_to_fp'] >= COLLAPSED]
+        span = lambda v, d, u='': f"{min(v):+.{d}f}{u} to {max(v):+.{d}f}{u}"
+        out.append(("A quantized model's samples follow float summation order (see 13_results), so stored CPU jobs were re-run on "
+                    "that GPU (quantized on its CPU: GPTQ's codes are another realisation there too) and set beside their CPU records. "
+                    + (f"Full precision drawn there matches its CPU twins to {fp[0]['other']['psnr_to_fp']:.0f} dB. " if fp else '')
+                    + (f"Over {len(ok)} quantized jobs that work (FID to FP below {COLLAPSED}), FID moved by {span(ch(ok), 2, ' %')} and "
+                       f"FID to FP by {span(dt(ok), 3)}" if ok else '')
+                    + (f"; the {len(bad)} collapsed ones (FID to FP of {COLLAPSED} or more) moved by {span(ch(bad), 2, ' %')} in FID"
+                       if bad else '') + ':'))
+        out.append(device_table(check['rows']))
+    return '\n\n'.join(out)
+
+COLLAPSED = 10   # FID to FP from which a quantized model has lost its samples (W4A4 with static activations: over 100)
+
 # %% ../nbs/13_results.ipynb #18932c84
 def _na_note(recs:list) -> list:
     "A line naming the rows a method cannot run, with its reason (empty when there are none)."
@@ -478,7 +560,8 @@ def _na_note(recs:list) -> list:
     return ['', 'n/a: ' + '; '.join(f"{LABELS[m]} at {s} ({why})" for (s, m), why in na.items()) + '.'] if na else []
 
 def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True, realisations:list|None=None,
-                   layers:dict|None=None, steps:dict|None=None, shifts:dict|None=None) -> str:
+                   layers:dict|None=None, steps:dict|None=None, shifts:dict|None=None,
+                   device:dict|None=None) -> str:
     "A README results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if asked)."
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
     todo = [r for r in recs if r.get('na') == NOT_RUN]
@@ -504,6 +587,7 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
                 "GPTQ's codes follow the host's float summation order, and FID to FP moves with the realisation by more than its "
                 "seed spread (13_results says how this was traced to the host):", '', realisation_table(realisations), '']
                if realisations and len({(r['setting'], r['day']) for r in realisations}) > len({r['setting'] for r in realisations}) else []),
+             *([device_note(recs, device), ''] if device_note(recs, device) else []),
              '**Ablation ladder**', '',
              ladder_table(recs)]
     if paper: parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with the rows "
@@ -542,7 +626,8 @@ def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
         real = realisation_rows(read_jsonl(results or results_path(RESULTS_FILE))) if full else None
         out[block] = update_readme(block, results_readme(rs, art('bench_gptq_xl.json', full), art(f'fid_anatomy_{name}.json'),
                                                          paper=name == 'quick', realisations=real, layers=art('layer_error_W4A4.json', full),
-                                                         steps=art('step_error_W4A4.json', full), shifts=art(f'fid_shift_{name}.json')), path)
+                                                         steps=art('step_error_W4A4.json', full), shifts=art(f'fid_shift_{name}.json'),
+                                                         device=art('device_check_full.json', full)), path)
     return out
 
 # %% ../nbs/13_results.ipynb #bced0f7f
