@@ -182,15 +182,20 @@ def _samples_path(key:str) -> Path: return cache_path('samples', f'rec_{key}.saf
 
 def record_samples(rec:dict, model=None, weights=None, batch_size:int=250, progress:bool=True):
     """The (images, labels) a stored record was measured on, from data/cache/samples/. If they were not kept and `model`
-    (the full-precision DiT of the record) is given, they are regenerated, checked against the record's FID and kept;
-    otherwise None."""
+    (the full-precision DiT of the record) is given, they are regenerated (on the record's device type: a quantized model's
+    samples follow float summation order, so the CPU would draw another realisation), checked against the record's FID
+    and kept; otherwise, or where that device is missing, None."""
     if (got := _load_samples(_samples_path(rec['key']))) is not None: return got
     if model is None: return None
     if rec['method'] == 'fp': return reference_samples(model, rec['protocol'], batch_size, progress)   # kept as the paired twins
     weights = Path(weights or default_model_dir()); sha = weights_sha256(weights)
     if sha != rec['model_sha256']: raise ValueError(f"record {rec['key']} was measured on model {rec['model_sha256'][:12]}, "
                                                     f"not on the weights in {weights} ({sha[:12]})")
-    _, images, labels, _, _ = _method_samples(model, rec['method'], rec['options'], rec['protocol'], batch_size, sha, weights, progress)
+    dev = rec.get('sample_device', 'cpu').split(' ')[0]          # e.g. 'cuda:0 (NVIDIA H200)' -> 'cuda:0'
+    if dev != 'cpu' and not torch.cuda.is_available():
+        warnings.warn(f"record {rec['key']} was sampled on {rec['sample_device']}, and this machine has no CUDA device: not regenerated"); return None
+    _, images, labels, _, _ = _method_samples(model, rec['method'], rec['options'], rec['protocol'], batch_size, sha, weights, progress,
+                                              device=None if dev == 'cpu' else 'cuda')
     fid, was = evaluate_images(images, labels)['fid'], rec['metrics']['fid']
     if abs(fid - was) > 1e-3 * abs(was):
         warnings.warn(f"regenerated samples of record {rec['key']} give FID {fid:.4f}, the record says {was:.4f}")
