@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 import numpy as np
 import torch
-from .core import protocol, results_path, load_json, read_jsonl, set_threads, sampling_device
+from .core import protocol, results_path, proj_path, load_json, read_jsonl, set_threads, sampling_device
 from .evaluate import evaluate_model, summarise, paired_differences, fmt_ms, markdown_table, update_readme, METRICS, PAIRED_METRICS, RESULTS_FILE
 from .evaluate import method_options, load_methods, _OneLineParser, _positive
 from .methods import ladder
 
 # %% auto #0
-__all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'DEVICE_METRICS', 'COLLAPSED',
-           'results_protocol', 'results_plan', 'run_job', 'run_jobs', 'stored_jobs', 'protocol_records',
+__all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'METRIC_AXES', 'DEVICE_METRICS', 'COLLAPSED',
+           'FULL_FIGURE', 'results_protocol', 'results_plan', 'run_job', 'run_jobs', 'stored_jobs', 'protocol_records',
            'headline_jobs', 'results_table', 'fp_ratio_table', 'ladder_table', 'paper_table', 'realisation_rows',
            'realisation_table', 'plot_fid_by_method', 'fid_terms', 'noise_curve', 'error_split', 'fid_anatomy',
            'anatomy_table', 'plot_fid_vs_psnr', 'stored_artefact', 'with_stored_rows', 'shift_table',
@@ -203,23 +203,30 @@ def realisation_table(rows:list) -> str:
                             ', '.join(f"{r['psnr_to_fp']:.2f}" for r in rs)] for (st, tag, day), rs in groups.items()])
 
 # %% ../nbs/13_results.ipynb #c0d8bfbd
-def plot_fid_by_method(recs:list, settings=None):
-    "FID of each method at each setting (mean over seeds, error bar = std), full precision as a line."
+METRIC_AXES = dict(fid='FID (classifier features)', fid_to_fp='FID to FP (paired samples)', psnr_to_fp='PSNR to FP (dB)')
+
+def plot_fid_by_method(recs:list, settings=None, metrics=('fid',)):
+    """Each metric of each method at each setting, one panel per metric (mean over seeds, error bar = std); full precision's
+    FID as a line."""
     import matplotlib.pyplot as plt
     settings = settings or [s for s in SETTINGS if any(r.get('setting') == s and 'metrics' in r for r in recs)]
     methods = [m for m in (*BASELINES, 'qdit') if any(r.get('method') == m and 'metrics' in r for r in recs)]
-    fig, ax = plt.subplots(figsize=(1.2 + 1.3 * len(settings), 3.4)); w = 0.8 / max(1, len(methods))
-    for i, m in enumerate(methods):
-        for j, s in enumerate(settings):
-            rs = [r for r in recs if r.get('setting') == s and r.get('method') == m and r.get('tag') == 'results' and 'metrics' in r]
-            if not rs: continue
-            v = [r['metrics']['fid'] for r in rs]
-            ax.bar(j + (i - len(methods) / 2 + 0.5) * w, np.mean(v), w, yerr=np.std(v) if len(v) > 1 else None,
-                   color=plt.cm.tab10(i), label=LABELS[m] if j == 0 or s == settings[0] else None)
-    fp = [r['metrics']['fid'] for r in recs if r.get('method') == 'fp' and 'metrics' in r]
-    if fp: ax.axhline(np.mean(fp), c='k', ls='--', lw=1, label='full precision')
-    ax.set_xticks(range(len(settings)), settings); ax.set(ylabel='FID (classifier features)', yscale='log')
-    ax.legend(fontsize=7, ncol=2); fig.tight_layout(); return fig
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(1.2 + 1.3 * len(settings), 3.4 * len(metrics)), squeeze=False)
+    w = 0.8 / max(1, len(methods))
+    for k, (ax, metric) in enumerate(zip(axes[:, 0], metrics)):
+        for i, m in enumerate(methods):
+            seen = False
+            for j, s in enumerate(settings):
+                rs = [r for r in recs if r.get('setting') == s and r.get('method') == m and r.get('tag') == 'results' and 'metrics' in r]
+                if not rs: continue
+                v = [r['metrics'][metric] for r in rs]
+                ax.bar(j + (i - len(methods) / 2 + 0.5) * w, np.mean(v), w, yerr=np.std(v) if len(v) > 1 else None,
+                       color=plt.cm.tab10(i), label=None if seen else LABELS[m]); seen = True
+        fp = [r['metrics']['fid'] for r in recs if r.get('method') == 'fp' and 'metrics' in r]
+        if fp and metric == 'fid': ax.axhline(np.mean(fp), c='k', ls='--', lw=1, label='full precision')
+        ax.set_xticks(range(len(settings)), settings); ax.set(ylabel=METRIC_AXES.get(metric, metric), yscale='log' if metric != 'psnr_to_fp' else 'linear')
+        if k == 0: ax.legend(fontsize=7, ncol=4, loc='lower left', bbox_to_anchor=(0, 1.02))
+    fig.tight_layout(); return fig
 
 # %% ../nbs/13_results.ipynb #605c072b
 def fid_terms(images, stats:dict|None=None, net=None, pool=None) -> dict:
@@ -561,7 +568,7 @@ def _na_note(recs:list) -> list:
 
 def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True, realisations:list|None=None,
                    layers:dict|None=None, steps:dict|None=None, shifts:dict|None=None,
-                   device:dict|None=None) -> str:
+                   device:dict|None=None, figure:str|None=None) -> str:
     "A README results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if asked)."
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
     todo = [r for r in recs if r.get('na') == NOT_RUN]
@@ -580,6 +587,7 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
              "unlike FID they cannot improve by chance, so they rank methods even where FID's sampling noise does not. *quant.* is the "
              "wall time of quantizing, without loading or drawing the calibration set (timed apart, `calib_wall_s` in the record); "
              "a * marks times from older records that include it.", '', results_table(recs), *_na_note(recs), '',
+             *([f'![FID and FID to FP of each method at each setting]({figure})', ''] if figure else []),
              "**FID against full precision, paired by seed** (each row's FID over the full-precision FID of the same seed; pairing "
              "removes the seed-to-seed spread that the mean ± std columns above carry):", '', fp_ratio_table(recs), '',
              *(["**One configuration, several GPTQ realisations.** These full-protocol records quantize with exactly the per-layer "
@@ -615,6 +623,8 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
                         f"**{bench['peak_rss_gb']:.1f} GiB**; weights {bench['fp32_weight_mb']:.0f} MiB fp32 → {bench['quant_weight_mb']:.0f} MiB."]
     return '\n'.join(parts)
 
+FULL_FIGURE = 'figures/fid_by_method_full.png'   # made by the 'Running it' cells from the stored full-protocol records
+
 def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
     "Regenerate the README results blocks (quick and full protocol) from the stored records, computing nothing: {block: changed}. `done` maps a protocol name to records to use instead of its stored ones (a run's own, with its 'n/a' rows)."
     done, out = done or {}, {}
@@ -627,7 +637,8 @@ def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
         out[block] = update_readme(block, results_readme(rs, art('bench_gptq_xl.json', full), art(f'fid_anatomy_{name}.json'),
                                                          paper=name == 'quick', realisations=real, layers=art('layer_error_W4A4.json', full),
                                                          steps=art('step_error_W4A4.json', full), shifts=art(f'fid_shift_{name}.json'),
-                                                         device=art('device_check_full.json', full)), path)
+                                                         device=art('device_check_full.json', full),
+                                                         figure=FULL_FIGURE if full and proj_path(FULL_FIGURE).exists() else None), path)
     return out
 
 # %% ../nbs/13_results.ipynb #bced0f7f
