@@ -222,8 +222,11 @@ def plot_fid_by_method(recs:list, settings=None, metrics=('fid',)):
                 v = [r['metrics'][metric] for r in rs]
                 ax.bar(j + (i - len(methods) / 2 + 0.5) * w, np.mean(v), w, yerr=np.std(v) if len(v) > 1 else None,
                        color=plt.cm.tab10(i), label=None if seen else LABELS[m]); seen = True
-        fp = [r['metrics']['fid'] for r in recs if r.get('method') == 'fp' and 'metrics' in r]
-        if fp and metric == 'fid': ax.axhline(np.mean(fp), c='k', ls='--', lw=1, label='full precision')
+        fp = {r['protocol']['seed']: r['metrics']['fid'] for r in recs if r.get('method') == 'fp' and 'metrics' in r}
+        if fp and metric == 'fid':     # one-seed rows are seed 0: compare them with seed 0, the several-seed rows with the mean
+            s0 = fp.get(0, next(iter(fp.values())))
+            ax.axhline(s0, c='k', ls='--', lw=1, label='full precision' + (', seed 0' if len(fp) > 1 else ''))
+            if len(fp) > 1: ax.axhline(np.mean(list(fp.values())), c='k', ls=':', lw=1, label=f'full precision, mean of {len(fp)} seeds')
         ax.set_xticks(range(len(settings)), settings); ax.set(ylabel=METRIC_AXES.get(metric, metric), yscale='log' if metric != 'psnr_to_fp' else 'linear')
         if k == 0: ax.legend(fontsize=7, ncol=4, loc='lower left', bbox_to_anchor=(0, 1.02))
     fig.tight_layout(); return fig
