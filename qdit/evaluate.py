@@ -93,7 +93,8 @@ def _fp_name(model, proto:dict, batch_size:int) -> str:
 
 def _partial(what:str, batch_size:int, device=None) -> Path:
     "Path prefix under which a sampling run keeps its finished batches (keyed by the numerics: no batches of two machines mixed)."
-    return cache_path('partial', key_hash(dict(what=what, batch_size=batch_size, numerics=numerics(), **({} if device is None or torch.device(device).type == 'cpu' else dict(device=device_label(device))))), mkdir=True)
+    where = {} if device is None or torch.device(device).type == 'cpu' else dict(device=device_label(device))   # CPU keys as before
+    return cache_path('partial', key_hash(dict(what=what, batch_size=batch_size, numerics=numerics(), **where)), mkdir=True)
 
 def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True, images=None, labels=None):
     "Full-precision samples of `model` under `proto`: shipped in data/samples/, else cached in data/cache/samples/ (drawn when missing)."
