@@ -109,9 +109,13 @@ def _quant_s(rs:list) -> str:
     old = any('calib_wall_s' not in r and r['method'] != 'fp' for r in rs)
     return f"{np.mean([r['quant_wall_s'] for r in rs]):.1f}" + ('*' if old else '')
 
+def _row_order() -> list:
+    "The table's (setting, method) rows in order."
+    return [('FP', 'fp')] + [(s, m) for s in SETTINGS for m in (*BASELINES, 'qdit')]
+
 def _row_groups(recs:list) -> list:
     "The 'results' records grouped by (setting, method), in table order: [((setting, method), records)]."
-    groups, order = {}, [('FP', 'fp')] + [(s, m) for s in SETTINGS for m in (*BASELINES, 'qdit')]
+    groups, order = {}, _row_order()
     for r in recs:
         if r.get('tag') == 'results': groups.setdefault((r['setting'], r['method']), []).append(r)
     return [(k, groups[k]) for k in order if k in groups]
@@ -526,8 +530,7 @@ def device_comparison(other:list, results=None) -> list[dict]:
 def device_table(rows:list) -> str:
     "Markdown: each job's metrics on the CPU and on the other device, and FID's change in percent (rows in the results table's order)."
     f = lambda v, d: '–' if v is None else f'{v:.{d}f}'
-    order = ['FP', *SETTINGS]; meths = ['fp', *BASELINES, 'qdit']
-    rows = sorted(rows, key=lambda r: (order.index(r['setting']), meths.index(r['method']), r['seed']))
+    order = _row_order(); rows = sorted(rows, key=lambda r: (order.index((r['setting'], r['method'])), r['seed']))
     body = [[r['setting'], LABELS[r['method']], str(r['seed']), f(r['cpu']['fid'], 2), f(r['other']['fid'], 2),
              f"{100 * (r['other']['fid'] / r['cpu']['fid'] - 1):+.2f}", f(r['cpu']['fid_to_fp'], 3), f(r['other']['fid_to_fp'], 3),
              f(r['cpu']['psnr_to_fp'], 2), f(r['other']['psnr_to_fp'], 2)] for r in rows]
@@ -575,6 +578,7 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
     "A README results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if asked)."
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
     todo = [r for r in recs if r.get('na') == NOT_RUN]
+    dn = device_note(recs, device)
     caveat = ([f"**Quick protocol ({ns[0]} samples per row): at this size FID is dominated by sampling noise (several "
                "quantized rows score below full precision, which no quantizer can really do), so the FID columns show that every "
                "method runs, not how they rank; the paired columns (FID to FP, PSNR to FP) do rank them. `make reproduce "
@@ -598,7 +602,7 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
                 "GPTQ's codes follow the host's float summation order, and FID to FP moves with the realisation by more than its "
                 "seed spread (13_results says how this was traced to the host):", '', realisation_table(realisations), '']
                if realisations and len({(r['setting'], r['day']) for r in realisations}) > len({r['setting'] for r in realisations}) else []),
-             *([device_note(recs, device), ''] if device_note(recs, device) else []),
+             *([dn, ''] if dn else []),
              '**Ablation ladder**', '',
              ladder_table(recs)]
     if paper: parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with the rows "
