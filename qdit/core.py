@@ -8,12 +8,14 @@ import os, json, time, random, hashlib, platform, contextlib
 from pathlib import Path
 import numpy as np
 import torch
+from safetensors import safe_open
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'proj_root', 'proj_path', 'data_path', 'figures_path', 'results_path', 'cache_path', 'protocol',
            'by_protocol', 'seed_everything', 'set_threads', 'sampling_device', 'device_label', 'file_sha256',
            'key_hash', 'tensor_sha256', 'cpu_model', 'versions', 'numerics', 'save_json', 'load_json', 'append_jsonl',
-           'read_jsonl', 'timer', 'model_bytes', 'save_figure', 'image_grid']
+           'read_jsonl', 'timer', 'model_bytes', 'BadFile', 'check_safetensors', 'read_json_file', 'save_figure',
+           'image_grid']
 
 # %% ../nbs/00_core.ipynb #bdf3c980
 def proj_root() -> Path:
@@ -155,6 +157,30 @@ def timer():
 def model_bytes(model:torch.nn.Module) -> int:
     "Bytes of a module's parameters and buffers as stored."
     return sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
+
+# %% ../nbs/00_core.ipynb #6c7d8e9f
+class BadFile(ValueError):
+    "A file qdit cannot use: the message names it, says what is wrong and what to do."
+
+def check_safetensors(path, what:str, fix:str) -> Path:
+    "`path` if it is a complete safetensors file, else a `BadFile` naming it (`what` it should hold, how to `fix` it)."
+    p = Path(path)
+    if not p.exists(): raise BadFile(f"{p}: missing; it should hold {what}. {fix}")
+    if p.stat().st_size == 0: raise BadFile(f"{p}: empty; it should hold {what}. {fix}")
+    try:
+        with safe_open(str(p), 'pt') as f: list(f.keys())
+    except Exception as e:            # safetensors raises its own SafetensorError for truncated or foreign files
+        raise BadFile(f"{p}: not a complete safetensors file ({e}); it should hold {what}. {fix}") from None
+    return p
+
+def read_json_file(path, what:str, fix:str):
+    "The JSON content of `path`, or a `BadFile` naming it and the line where it stops being JSON."
+    p = Path(path)
+    if not p.exists(): raise BadFile(f"{p}: missing; it should hold {what}. {fix}")
+    try: return json.loads(p.read_text())
+    except json.JSONDecodeError as e:
+        raise BadFile(f"{p}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}); it should hold {what}. {fix}") from None
+    except UnicodeDecodeError: raise BadFile(f"{p}: not a text file; it should hold {what}. {fix}") from None
 
 # %% ../nbs/00_core.ipynb #ace99f7b
 def save_figure(fig, name:str, dpi:int=110) -> Path:

@@ -10,18 +10,23 @@ import numpy as np
 import torch
 from .core import (results_path, cache_path, data_path, key_hash, tensor_sha256, versions, numerics, model_bytes, timer,
                        sampling_device, device_label,
-                       append_jsonl, read_jsonl, set_threads, protocol, image_grid)
+                       append_jsonl, read_jsonl, set_threads, protocol, image_grid, BadFile)
 from .model import load_dit, default_model_dir, weights_sha256
-from .sampler import sample, clear_checkpoint, SCHEDULERS
-from .metrics import evaluate_images, paired_metrics
-from .qmodel import weight_bytes
+from .sampler import sample, clear_checkpoint, SCHEDULERS, paired_inputs, model_sample_shape, null_class_of
+from .data import subset_dir
+from .metrics import evaluate_images, paired_metrics, real_floor, classifier_hash
+from torchmetrics.functional.image import peak_signal_noise_ratio
+from .qmodel import weight_bytes, QuantConfig, ADALN
+from .calibration import calibration_set, BRANCHES
+from .train import snapshots, snapshot_model
 
 # %% auto #0
-__all__ = ['METHODS', 'RESULTS_FILE', 'SHIPPED_SAMPLES', 'METRICS', 'PAIRED_METRICS', 'register_method', 'load_methods',
-           'method_options', 'record_key', 'find_record', 'model_fingerprint', 'reference_samples',
-           'ship_reference_samples', 'evaluate_model', 'record_samples', 'eval_parser', 'cli_options', 'qdit_eval_cli',
-           'summarise', 'paired_differences', 'fmt_ms', 'markdown_table', 'update_readme', 'fp_protocol',
-           'plot_loss_curve', 'class_grid', 'plot_grid', 'floor_key', 'floor_record', 'plot_metric_vs_steps',
+__all__ = ['METHODS', 'RESULTS_FILE', 'SHIPPED_SAMPLES', 'METRICS', 'PAIRED_METRICS', 'GUIDANCE_SWEEP', 'register_method',
+           'load_methods', 'method_options', 'record_key', 'find_record', 'floor_key', 'floor_record', 'fid_floor',
+           'model_fingerprint', 'reference_samples', 'twins_agreement', 'ship_reference_samples', 'evaluate_model',
+           'record_samples', 'eval_parser', 'cli_options', 'qdit_eval_cli', 'summarise', 'paired_differences', 'fmt_ms',
+           'markdown_table', 'update_readme', 'fp_protocol', 'plot_loss_curve', 'training_curve', 'class_grid',
+           'plot_grid', 'plot_metric_vs_steps', 'guidance_curve', 'best_guidance', 'guidance_check', 'plot_guidance',
            'guidance_summary', 'fp_table', 'fp_bars', 'note_run_time']
 
 # %% ../nbs/08_evaluate.ipynb #c1e696ad
@@ -61,13 +66,35 @@ def find_record(key:str, path=None) -> dict|None:
     recs = [r for r in read_jsonl(path or results_path(RESULTS_FILE)) if r.get('key') == key]
     return recs[-1] if recs else None
 
+# %% ../nbs/08_evaluate.ipynb #6860efb0
+def floor_key(n:int=1000) -> str:
+    "Record key of the real-data floor (depends on the classifier only)."
+    return key_hash(dict(floor=n, clf=classifier_hash()))
+
+def floor_record(n:int=1000, data_root=None) -> dict:
+    "Metrics of `n` held-out real test images as a record (tag 'floor')."
+    with timer() as t: m = real_floor(n, data_root)
+    return dict(key=floor_key(n), tag='floor', method='real-data', metrics=m,
+                protocol=dict(n=n), metric_wall_s=t['s'], versions=versions())
+
+_FLOORS = {}
+
+def fid_floor(n:int) -> float|None:
+    """FID of `n` held-out real test images against the reference statistics: what a perfect model scores with `n`
+    samples, so the number every FID is read against. The first 1,000 test images ship with the repository
+    (data/fmnist_subset), so any n up to 1,000 needs no download; larger n needs the full test set (else None)."""
+    if n not in _FLOORS:
+        try: _FLOORS[n] = real_floor(n, subset_dir() if n <= 1000 else None)['fid'] if n <= 10000 else None
+        except FileNotFoundError: _FLOORS[n] = None
+    return _FLOORS[n]
+
 # %% ../nbs/08_evaluate.ipynb #38513442
-def _calibration_of(model, sha:str, weights:Path, seed:int=0) -> dict:
-    "The SPEC §6 calibration set (seed `seed`) of the model at `weights` (the shipped model's seed-0 set is in data/calibration/)."
-    from qdit.calibration import calibration_set
+def _calibration_of(model, sha:str, weights:Path, seed:int=0, branches:str='both') -> dict:
+    "The calibration set (seed `seed`) of the model at `weights` (the shipped model's seed-0 sets are in data/calibration/)."
     shipped = Path(weights).resolve() == default_model_dir().resolve() and seed == 0
-    path = None if shipped else cache_path(f"calib_{sha[:16]}{f'_seed{seed}' if seed else ''}.safetensors")
-    return calibration_set(model, sha, path, seed=seed)
+    tail = f"{f'_seed{seed}' if seed else ''}{'' if branches == 'both' else '_' + branches}"
+    path = None if shipped else cache_path(f"calib_{sha[:16]}{tail}.safetensors")
+    return calibration_set(model, sha, path, seed=seed, branches=branches)
 
 def model_fingerprint(model) -> str:
     "Hash of a model's parameters and buffers (names and bytes): two models with equal fingerprints sample identically."
@@ -108,6 +135,16 @@ def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True,
     out = reference_samples(model, proto, batch_size, images=images, labels=labels); clear_checkpoint(ck)
     return out
 
+def twins_agreement(model, proto:dict, images:torch.Tensor, k:int=24) -> dict:
+    """How far full-precision samples of `proto` drawn elsewhere (e.g. on a GPU) are from the same samples drawn here:
+    the first `k` are redrawn on this machine and compared (PSNR in dB, largest absolute difference)."""
+    noise, labels = paired_inputs(proto['n'], proto['seed'], model_sample_shape(model), null_class_of(model))
+    here, _ = sample(model, noise=noise[:k], labels=labels[:k], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
+                     scheduler=proto['scheduler'], batch_size=k, progress=False)
+    psnr = peak_signal_noise_ratio(here.double(), images[:k].double(), data_range=2.0, reduction='none', dim=(1, 2, 3))
+    return dict(k=k, psnr_min=float(psnr.min()), psnr_mean=float(psnr.mean()),
+                max_abs_diff=float((here - images[:k]).abs().max()), protocol=proto)
+
 def ship_reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True) -> Path:
     "Put the full-precision twins of `proto` (drawn if need be) in data/samples/, which is committed: a fresh clone pairs with them at no cost."
     import shutil
@@ -117,12 +154,12 @@ def ship_reference_samples(model, proto:dict, batch_size:int=250, progress:bool=
     return dst
 
 def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int, sha:str, weights:Path, progress:bool,
-                    calib_seed:int=0, checkpoint=None, device=None):
+                    calib_seed:int=0, checkpoint=None, device=None, calib_branches:str='both'):
     """Apply `method` to `model` and sample under `proto`: (quantized model, images, labels, quantize timer, sample timer).
     The quantize timer's `calib_s` is the part of its `s` spent loading or drawing the calibration set."""
     tc = {'s': 0.}
     def calib():
-        with timer() as t: c = _calibration_of(model, sha, weights, calib_seed)
+        with timer() as t: c = _calibration_of(model, sha, weights, calib_seed, calib_branches)
         tc['s'] += t['s']; return c
     fn = METHODS[method]   # a method that can show progress (GPTQ's per-block bar) follows the caller's `progress`
     if 'progress' in inspect.signature(fn).parameters: options = {**options, 'progress': progress}
@@ -147,6 +184,7 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
                    paired:bool=True,                     # also compare each sample with its full-precision twin
                    compute:bool=True,                    # False: only look up the stored record (None if there is none)
                    calib_seed:int=0,                     # seed of the calibration set (another seed: another GPTQ realisation)
+                   calib_branches:str='both',            # 'both' guidance branches, or 'cond' (the paper's code)
                    device=None) -> dict|None:            # where sampling runs ('cuda': quantization and metrics stay on the CPU)
     "Sample `n` paired images with `method` applied and return (and optionally store) the result record."
     if n < 4: raise ValueError(f"n must be at least 4 (Precision/Recall use 3 neighbours), got {n}")
@@ -155,7 +193,12 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     sha = weights_sha256(weights)
     proto = dict(n=n, seed=seed, steps=steps, cfg=cfg, scheduler=scheduler)
     if calib_seed and method == 'fp': raise ValueError("calib_seed applies to quantization methods, not to 'fp'")
-    key = record_key(sha, method, {**options, 'calib_seed': calib_seed} if calib_seed else options, proto)   # seed 0: the old keys
+    if calib_branches != 'both' and method == 'fp':
+        raise ValueError("calib_branches applies to quantization methods, not to 'fp'")
+    if calib_branches not in BRANCHES: raise ValueError(f"calib_branches must be one of {BRANCHES}, got {calib_branches!r}")
+    key_opts = {**options, **({'calib_seed': calib_seed} if calib_seed else {}),
+                **({'calib_branches': calib_branches} if calib_branches != 'both' else {})}   # defaults: the plain keys
+    key = record_key(sha, method, key_opts, proto)
     results = results or results_path(RESULTS_FILE)
     dev = sampling_device(device)
     paired = paired and (method != 'fp' or dev.type != 'cpu')   # full precision drawn elsewhere is compared with its CPU twins
@@ -165,12 +208,15 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     model = model if model is not None else load_dit(weights)
     if paired: fp_images, _ = reference_samples(model, proto, batch_size, progress)   # before the method touches anything
     ck = _partial(key, batch_size, dev)   # finished batches survive an interruption; the rerun draws only the missing ones
-    qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress, calib_seed, ck, dev)
+    qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress,
+                                                     calib_seed, ck, dev, calib_branches)
     if method == 'fp' and dev.type == 'cpu': reference_samples(model, proto, batch_size, images=images, labels=labels)   # later methods pair with these
     with timer() as tm:
         metrics = evaluate_images(images, labels)
         if paired: metrics.update(paired_metrics(images, fp_images))
+        metrics['fid_floor'] = fid_floor(n)
     rec = dict(key=key, tag=tag, model=weights.name, model_sha256=sha, method=method, options=options, protocol=proto, calib_seed=calib_seed,
+               calib_branches=calib_branches,
                metrics=metrics, quant_wall_s=tq['s'] - tq['calib_s'], calib_wall_s=tq['calib_s'], sample_wall_s=ts['s'], metric_wall_s=tm['s'],
                model_bytes=model_bytes(qmodel), weight_bytes=weight_bytes(qmodel),
                quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(), sample_device=device_label(dev),
@@ -196,7 +242,8 @@ def record_samples(rec:dict, model=None, weights=None, batch_size:int=250, progr
     if dev != 'cpu' and not torch.cuda.is_available():
         warnings.warn(f"record {rec['key']} was sampled on {rec['sample_device']}, and this machine has no CUDA device: not regenerated"); return None
     _, images, labels, _, _ = _method_samples(model, rec['method'], rec['options'], rec['protocol'], batch_size, sha, weights, progress,
-                                              device=None if dev == 'cpu' else 'cuda')
+                                              rec.get('calib_seed', 0), device=None if dev == 'cpu' else 'cuda',
+                                              calib_branches=rec.get('calib_branches', 'cond'))   # older records: the paper's set
     fid, was = evaluate_images(images, labels)['fid'], rec['metrics']['fid']
     if abs(fid - was) > 1e-3 * abs(was):
         warnings.warn(f"regenerated samples of record {rec['key']} give FID {fid:.4f}, the record says {was:.4f}")
@@ -224,6 +271,8 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument('--cfg', type=_positive(float, 1), default=1.5, help='classifier-free guidance scale (>= 1)')
     p.add_argument('--seed', type=_positive(int, 0), default=0)
     p.add_argument('--calib-seed', type=_positive(int, 0), default=0, help='seed of the calibration set (GPTQ, static ranges, smoothing)')
+    p.add_argument('--calib', choices=BRANCHES, default='both',
+                   help="calibration inputs: both guidance branches (default) or the conditional one only (the paper's code)")
     p.add_argument('--scheduler', choices=SCHEDULERS, default='ddim')
     p.add_argument('--batch-size', type=_positive(int), default=250)
     p.add_argument('--threads', type=_positive(int), default=None)
@@ -236,6 +285,8 @@ def eval_parser() -> argparse.ArgumentParser:
     q.add_argument('--wbits', type=_bits, default=None, help='weight bits, 2..8 (16 = full precision)')
     q.add_argument('--abits', type=_bits, default=None, help='activation bits, 2..8 (16 = full precision)')
     q.add_argument('--group', type=_group, default=None, help="group size g (input channels), 'channel' or 'tensor'")
+    q.add_argument('--adaln', choices=ADALN, default=None,
+                   help="the adaLN projections: quantized like the other weights, 'rtn', 8-bit 'w8' or full precision 'fp'")
     q.add_argument('--config', default=None, help='a quantization config JSON file (QuantConfig; e.g. a searched one)')
     return p
 
@@ -251,16 +302,14 @@ def _group(s):
 
 def cli_options(a) -> dict:
     "Method options given on the command line (a --config file is read, so the record holds its content)."
-    opts = {k: getattr(a, k) for k in ('wbits', 'abits', 'group') if getattr(a, k) is not None}
-    if a.config is not None:
-        from qdit.qmodel import QuantConfig
-        opts['config'] = QuantConfig.load(a.config).to_dict()
+    opts = {k: getattr(a, k) for k in ('wbits', 'abits', 'group', 'adaln') if getattr(a, k) is not None}
+    if a.config is not None: opts['config'] = QuantConfig.load(a.config).to_dict()
     return opts
 
 def qdit_eval_cli(argv=None):
     "Console script `qdit_eval`: print one JSON record (returns None, so the script's exit status is 0)."
     p = eval_parser(); a = p.parse_args(argv); load_methods()
-    quant_opts = [k for k in ('wbits', 'abits', 'group') if getattr(a, k) is not None]
+    quant_opts = [k for k in ('wbits', 'abits', 'group', 'adaln') if getattr(a, k) is not None]
     if a.config is not None and quant_opts: p.error(f"argument --config: give either --config or --{'/--'.join(quant_opts)}, not both")
     if a.method is None: a.method = 'qdit' if quant_opts or a.config else 'fp'
     if a.method not in METHODS: p.error(f"argument --method: unknown method {a.method!r} (choose from {', '.join(sorted(METHODS))})")
@@ -269,9 +318,13 @@ def qdit_eval_cli(argv=None):
     try:
         rec = evaluate_model(None, n=a.n, seed=a.seed, steps=a.steps, cfg=a.cfg, scheduler=a.scheduler, method=a.method,
                              options=cli_options(a), batch_size=a.batch_size, weights=a.model, save=a.save,
-                             reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag, calib_seed=a.calib_seed, device=a.device)
-    except (FileNotFoundError, ValueError) as e:
-        p.exit(1, f"qdit_eval: error: {e}\n")
+                             reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag, calib_seed=a.calib_seed, device=a.device,
+                             calib_branches=a.calib)
+    except BadFile as e: p.exit(2, f"qdit_eval: error: {e}\n")            # a file qdit cannot use: one line, status 2
+    except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_eval: error: {e}\n")
+    if rec is not None and 'fid_floor' not in rec['metrics']:      # records stored before the floor was part of them
+        rec['metrics']['fid_floor'] = fid_floor(rec['protocol']['n'])
+    rec['fid_floor'] = rec['metrics']['fid_floor']
     print(json.dumps(rec, default=str))       # the record goes to stdout; the console script exits 0
 
 # %% ../nbs/08_evaluate.ipynb #f8df0a5f
@@ -315,12 +368,14 @@ def update_readme(section:str, text:str, path=None) -> bool:
     return new != s
 
 # %% ../nbs/08_evaluate.ipynb #10ab7606
+GUIDANCE_SWEEP = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0)   # the scales the default CFG is chosen from
+
 def fp_protocol(name:str|None=None) -> dict:
     "Sizes of the full-precision evaluation under the active (or named) protocol."
     p = dict(test=dict(n=16, seeds=[0], sweep_n=16, sweep_steps=[2, 4], batch_size=16, save=False, guidance=[1.0, 1.5]),
              quick=dict(n=1000, seeds=[0], sweep_n=100, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True, guidance=[]),
              full=dict(n=1000, seeds=[0, 1, 2], sweep_n=1000, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True,
-                       guidance=[1.0, 1.5, 2.5]))
+                       guidance=list(GUIDANCE_SWEEP)))
     return p[name or protocol()]
 
 # %% ../nbs/08_evaluate.ipynb #a2983975
@@ -332,6 +387,24 @@ def plot_loss_curve(prov:dict):
     ax.plot([r['step'] for r in lc], [r['mse'] for r in lc], lw=1, label='noise MSE')
     ax.set(xlabel='step', ylabel='loss', yscale='log', title=f"training loss ({prov['steps']} steps, {prov['wall_s']/3600:.1f} h)")
     ax.legend(); fig.tight_layout(); return fig
+
+# %% ../nbs/08_evaluate.ipynb #3b9d0f42
+def training_curve(ckpt_dir,                 # a training run's folder (its ema/ snapshots)
+                   n:int=1000, seed:int=0, steps:int=50, cfg:float=1.5, scheduler:str='ddim',
+                   batch_size:int=250, device=None, progress:bool=True,
+                   at:list|None=None) -> list[dict]:    # the training steps to measure (default: every snapshot)
+    "Metrics of every EMA snapshot of a training run, on the same paired samples: one row per snapshot."
+    dev, rows = sampling_device(device), []
+    for step, path in snapshots(ckpt_dir):
+        if at is not None and step not in at: continue
+        model = snapshot_model(path).to(dev)
+        with timer() as t:
+            images, labels = sample(model, n=n, seed=seed, steps=steps, cfg=cfg, scheduler=scheduler,
+                                    batch_size=batch_size, progress=progress)
+        rows.append(dict(step=step, metrics=evaluate_images(images, labels), sample_wall_s=t['s'],
+                         protocol=dict(n=n, seed=seed, steps=steps, cfg=cfg, scheduler=scheduler),
+                         sample_device=device_label(dev)))
+    return rows
 
 # %% ../nbs/08_evaluate.ipynb #4b35dceb
 def class_grid(model, per_class:int=8, seed:int=0, steps:int=50, cfg:float=1.5, n_classes:int=10, progress:bool=True):
@@ -349,19 +422,6 @@ def plot_grid(imgs, nrow:int, title:str=''):
     ax.imshow(g.squeeze(-1) if g.shape[-1] == 1 else g, cmap='gray', vmin=0, vmax=1); ax.axis('off'); ax.set_title(title)
     return fig
 
-# %% ../nbs/08_evaluate.ipynb #6860efb0
-def floor_key(n:int=1000) -> str:
-    "Record key of the real-data floor (depends on the classifier only)."
-    from qdit.metrics import classifier_hash
-    return key_hash(dict(floor=n, clf=classifier_hash()))
-
-def floor_record(n:int=1000, data_root=None) -> dict:
-    "Metrics of `n` held-out real test images as a record (tag 'floor')."
-    from qdit.metrics import real_floor
-    with timer() as t: m = real_floor(n, data_root)
-    return dict(key=floor_key(n), tag='floor', method='real-data', metrics=m,
-                protocol=dict(n=n), metric_wall_s=t['s'], versions=versions())
-
 # %% ../nbs/08_evaluate.ipynb #e8d962ba
 def plot_metric_vs_steps(records:list, metric:str='fid', floor:float|None=None):
     "A metric against sampling steps (one point per record)."
@@ -375,6 +435,47 @@ def plot_metric_vs_steps(records:list, metric:str='fid', floor:float|None=None):
     fig.tight_layout(); return fig
 
 # %% ../nbs/08_evaluate.ipynb #1683dce8
+def guidance_curve(records:list, model_sha:str|None=None, n:int=1000, steps:int=50) -> dict:
+    "Full-precision FID, recall and accuracy at each stored guidance scale: {cfg: {seed: metrics}}."
+    by = {}
+    for r in records:
+        pr = r.get('protocol', {})
+        if (r.get('method') == 'fp' and pr.get('n') == n and pr.get('steps') == steps and 'cfg' in pr
+                and model_sha in (None, r.get('model_sha256'))):
+            by.setdefault(pr['cfg'], {})[pr['seed']] = r['metrics']
+    return dict(sorted(by.items()))
+
+def best_guidance(curve:dict) -> float:
+    "The rule: the scale with the lowest seed-0 FID."
+    c0 = {c: s[0]['fid'] for c, s in curve.items() if 0 in s}
+    if not c0: raise ValueError("no seed-0 full-precision records in the guidance curve")
+    return min(c0, key=c0.get)
+
+def guidance_check(curve:dict, best:float, width:float=0.5) -> dict:
+    "Whether `best` is a minimum beyond the seed spread: mean FID at best +- width minus mean FID at best, vs its std."
+    s = {c: summarise([dict(metrics=m) for m in curve[c].values()]) for c in (best - width, best, best + width) if c in curve}
+    ref = s[best]['fid']
+    out = dict(best=best, fid=ref['mean'], std=ref['std'], seeds=ref['n'], neighbours={})
+    for c in (best - width, best + width):
+        if c in s: out['neighbours'][c] = dict(fid=s[c]['fid']['mean'], seeds=s[c]['fid']['n'],
+                                               lower_beyond_spread=s[c]['fid']['mean'] < ref['mean'] - ref['std'])
+    out['holds'] = bool(out['neighbours']) and not any(v['lower_beyond_spread'] for v in out['neighbours'].values())
+    return out
+
+def plot_guidance(curve:dict, floor:float|None=None, best:float|None=None):
+    "FID (mean +- std over the seeds stored) and recall / class accuracy against the guidance scale."
+    import matplotlib.pyplot as plt
+    cs = list(curve); s = [summarise([dict(metrics=m) for m in curve[c].values()]) for c in cs]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
+    a.errorbar(cs, [x['fid']['mean'] for x in s], yerr=[x['fid']['std'] for x in s], fmt='o-', capsize=3, label='full precision')
+    if floor is not None: a.axhline(floor, ls='--', c='gray', label='real-data floor')
+    if best is not None: a.axvline(best, ls=':', c='C3', label=f'default CFG {best:g}')
+    a.set(xlabel='guidance scale', ylabel='FID', yscale='log', title='FID against guidance (1,000 samples, DDIM 50)')
+    a.legend(fontsize=8)
+    for m in ('recall', 'accuracy'): b.plot(cs, [x[m]['mean'] for x in s], 'o-', label=m)
+    b.set(xlabel='guidance scale', title='diversity vs class fidelity'); b.legend(fontsize=8)
+    fig.tight_layout(); return fig
+
 def guidance_summary(records:list, model_sha:str|None=None, steps:int=50) -> str:
     "One line: FID, recall and class accuracy of full precision at each guidance scale stored (seed 0, largest n)."
     rs = [r for r in records if r.get('method') == 'fp' and 'metrics' in r and r['protocol'].get('steps') == steps
@@ -383,35 +484,47 @@ def guidance_summary(records:list, model_sha:str|None=None, steps:int=50) -> str
     n = max(r['protocol']['n'] for r in rs); by = {r['protocol']['cfg']: r['metrics'] for r in rs if r['protocol']['n'] == n}
     if len(by) < 2: return ''
     return (f"Guidance (seed 0, {n} samples, DDIM {steps}): " + '; '.join(
-        f"CFG {c:g}: FID {m['fid']:.2f}, recall {m['recall']:.3f}, class accuracy {m['accuracy']:.3f}" for c, m in sorted(by.items())) + '.')
+        f"CFG {c:g}: FID {m['fid']:.2f}, recall {m['recall']:.3f}, class accuracy {m['accuracy']:.3f}"
+        for c, m in sorted(by.items())) + '.')
 
 # %% ../nbs/08_evaluate.ipynb #522a6d46
+def _floor_of(records:list, n:int) -> float|None:
+    "The stored real-data floor FID of `n` images, else the one computed by `fid_floor`."
+    return next((r['metrics']['fid'] for r in records if r.get('tag') == 'floor' and r['protocol']['n'] == n), None) or fid_floor(n)
+
 def fp_table(records:list, model_sha:str|None=None) -> str:
-    "Markdown table of full-precision headline records (of the model `model_sha`, if given) grouped by protocol, plus the real-data floor."
+    "Markdown table of the full-precision headline records (of the model `model_sha`) by protocol, plus the real-data floor."
     rows, groups = [], {}
     for r in records:
-        if r.get('tag') == 'fp-headline' and model_sha in (None, r.get('model_sha256')): groups.setdefault((r['protocol']['n'], r['protocol']['steps'], r['protocol']['cfg']), []).append(r)
+        if r.get('tag') == 'fp-headline' and model_sha in (None, r.get('model_sha256')):
+            groups.setdefault((r['protocol']['n'], r['protocol']['steps'], r['protocol']['cfg']), []).append(r)
+    dig = lambda m: 3 if m in ('precision', 'recall', 'accuracy') else 2
     for (n, steps, cfg), rs in sorted(groups.items()):
-        s = summarise(rs); rows.append([f'full precision (DDIM {steps}, CFG {cfg})', f"{n} x {len(rs)} seed(s)"] +
-                                       [fmt_ms(s, m, 3 if m in ('precision', 'recall', 'accuracy') else 2) for m in METRICS])
+        s, fl = summarise(rs), _floor_of(records, n)
+        rows.append([f'full precision (DDIM {steps}, CFG {cfg})', f"{n} x {len(rs)} seed(s)", fmt_ms(s, 'fid'),
+                     f"{s['fid']['mean'] / fl:.2f}" if fl else '-'] + [fmt_ms(s, m, dig(m)) for m in METRICS[1:]])
     for r in records:
         if r.get('tag') == 'floor':
-            rows.append([f"real-data floor ({r['protocol']['n']} held-out test images)", r['protocol']['n']] +
-                        [f"{r['metrics'][m]:.3f}" if m in ('precision', 'recall', 'accuracy') else f"{r['metrics'][m]:.2f}" for m in METRICS])
+            rows.append([f"real-data floor ({r['protocol']['n']} held-out test images)", r['protocol']['n'],
+                         f"{r['metrics']['fid']:.2f}", '1.00'] + [f"{r['metrics'][m]:.{dig(m)}f}" for m in METRICS[1:]])
             break
-    return markdown_table(['model', 'samples', 'FID', 'sFID', 'IS', 'Precision', 'Recall', 'class accuracy'], rows)
+    return markdown_table(['model', 'samples', 'FID', 'FID / floor', 'sFID', 'IS', 'Precision', 'Recall', 'class accuracy'], rows)
 
-def fp_bars(records:list, model_sha:str|None=None, max_ratio:float=4., min_accuracy:float=.85) -> str:
-    "The issue's bars for the full-precision model, from the headline with the most seeds (DDIM 50, CFG 1.5) and the floor."
+def fp_bars(records:list, model_sha:str|None=None, cfg:float=1.5, max_ratio:float=4., goal_ratio:float=2.5,
+            min_recall:float=.7, min_accuracy:float=.97) -> str:
+    "The quality bars of the embedded model, from the headline with the most seeds (DDIM 50, the default CFG) and the floor."
     heads = [r for r in records if r.get('tag') == 'fp-headline' and model_sha in (None, r.get('model_sha256'))
-             and r['protocol']['steps'] == 50 and r['protocol']['cfg'] == 1.5]
+             and r['protocol']['steps'] == 50 and r['protocol']['cfg'] == cfg]
     floor = next((r for r in records if r.get('tag') == 'floor'), None)
     if not heads or floor is None: return ''
     n = max(r['protocol']['n'] for r in heads); seeds = {r['protocol']['seed']: r for r in heads if r['protocol']['n'] == n}
-    s = summarise(list(seeds.values())); fid, acc, fl = s['fid']['mean'], s['accuracy']['mean'], floor['metrics']['fid']
+    s = summarise(list(seeds.values())); fl = floor['metrics']['fid']
+    fid, rec, acc = (s[m]['mean'] for m in ('fid', 'recall', 'accuracy'))
     met = lambda ok: 'met' if ok else 'missed'
-    return (f"Bars ({n} samples x {len(seeds)} seed(s)): FID / floor = {fid:.2f} / {fl:.2f} = **{fid / fl:.2f}** (at most {max_ratio:g}: "
-            f"{met(fid / fl <= max_ratio)}); class accuracy **{acc:.3f}** (at least {min_accuracy:g}: {met(acc >= min_accuracy)}).")
+    return (f"Bars ({n} samples x {len(seeds)} seed(s), CFG {cfg:g}): FID / floor = {fid:.2f} / {fl:.2f} = **{fid / fl:.2f}** "
+            f"(at most {max_ratio:g}: {met(fid / fl <= max_ratio)}; goal {goal_ratio:g}: {met(fid / fl <= goal_ratio)}); "
+            f"recall **{rec:.3f}** (at least {min_recall:g}: {met(rec >= min_recall)}); "
+            f"class accuracy **{acc:.3f}** (at least {min_accuracy:g}: {met(acc >= min_accuracy)}).")
 
 # %% ../nbs/08_evaluate.ipynb #a450e34f
 def note_run_time(kind:str, proto:str, seconds:float, path=None, readme:bool=True, new_records:int|None=None) -> dict:

@@ -4,62 +4,80 @@
 
 # %% ../nbs/12_methods.ipynb #32ddbf78
 from __future__ import annotations
-from .qmodel import QuantConfig, quantize_dit
-from .evaluate import register_method
+from .qmodel import QuantConfig, quantize_dit, quant_layers, ADALN
+from .evaluate import register_method, summarise, markdown_table, fmt_ms
 
 # %% auto #0
-__all__ = ['qdit_method', 'rtn_method', 'qdiffusion_method', 'smoothquant_method', 'ptq4dit_method', 'gptq_static_method',
-           'torchao_check', 'torchao_method', 'quanto_check', 'quanto_method', 'ladder']
+__all__ = ['adaln_fields', 'qdit_method', 'rtn_method', 'qdiffusion_method', 'smoothquant_method', 'ptq4dit_method',
+           'gptq_static_method', 'torchao_check', 'torchao_method', 'quanto_check', 'quanto_method', 'ladder',
+           'study_rows', 'study_table', 'realisation_spread']
 
 # %% ../nbs/12_methods.ipynb #ed66e8d1
+def adaln_fields(model, adaln:str='quant', wbits:int=4) -> dict:
+    """QuantConfig fields for the adaLN projections: 'quant' like every other weight, 'rtn' round-to-nearest at the
+    same bits (no GPTQ), 'w8' 8-bit with the method's own weight quantizer, 'fp' kept in full precision."""
+    if adaln not in ADALN: raise ValueError(f"adaln must be one of {ADALN}, got {adaln!r}")
+    if adaln == 'fp': return dict(adaln=False)
+    if adaln == 'quant' or wbits == 16: return {}
+    over = dict(weights='rtn') if adaln == 'rtn' else dict(wbits=8)
+    return dict(layers={n: dict(over) for n in quant_layers(model) if n.endswith('.adaln')})
+
 def qdit_method(model, calib=None,
                 wbits:int=4, abits:int=8,      # bits (16 = full precision)
-                group:int|str=128,             # group size of weights and input activations
+                group:int|str=32,              # group size of weights and input activations
                 act:str='dynamic',             # 'dynamic' | 'static'
                 weights:str='gptq',            # 'gptq' | 'rtn'
-                config:dict|None=None,         # a whole QuantConfig (overrides the four options above)
+                adaln:str='quant',             # the adaLN projections: 'quant' | 'rtn' | 'w8' | 'fp' (see `adaln_fields`)
+                config:dict|None=None,         # a whole QuantConfig (overrides the options above)
                 progress:bool=True):
     "Q-DiT: group-quantized weights (GPTQ) and dynamic per-token-group activations."
-    cfg = QuantConfig.from_dict(config) if config else QuantConfig(wbits, abits, group, group, act=act, weights=weights)
+    cfg = (QuantConfig.from_dict(config) if config else
+           QuantConfig(wbits, abits, group, group, act=act, weights=weights, **adaln_fields(model, adaln, wbits)))
     return quantize_dit(model, cfg, calib=calib, progress=progress)
 
 register_method('qdit', qdit_method)
 
 # %% ../nbs/12_methods.ipynb #a1db30c0
-def _baseline(model, calib, wbits, abits, progress, **kw):
-    "Per-channel weights and static per-tensor activations (the SPEC §8 baselines), plus `kw` config fields."
-    return quantize_dit(model, QuantConfig(wbits, abits, 'channel', 'tensor', act='static', **kw), calib=calib, progress=progress)
+def _baseline(model, calib, wbits, abits, progress, adaln='quant', **kw):
+    "Per-channel weights and static per-tensor activations (the baselines Q-DiT compares with), plus `kw` fields."
+    cfg = QuantConfig(wbits, abits, 'channel', 'tensor', act='static', **adaln_fields(model, adaln, wbits), **kw)
+    return quantize_dit(model, cfg, calib=calib, progress=progress)
 
-def rtn_method(model, calib=None, wbits:int=4, abits:int=8, progress:bool=True):
+def rtn_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='quant', progress:bool=True):
     "RTN: per-channel weights, static per-tensor activations from calibration min/max."
-    return _baseline(model, calib, wbits, abits, progress, weights='rtn')
+    return _baseline(model, calib, wbits, abits, progress, adaln, weights='rtn')
 
 register_method('rtn', rtn_method)
 
 # %% ../nbs/12_methods.ipynb #aed3abf4
-def qdiffusion_method(model, calib=None, wbits:int=4, abits:int=8, progress:bool=True):
+def qdiffusion_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='quant', progress:bool=True):
     "Q-Diffusion-style: per-channel weights and static per-tensor activations, both with MSE-searched clipping."
-    return _baseline(model, calib, wbits, abits, progress, clip='mse')
+    return _baseline(model, calib, wbits, abits, progress, adaln, clip='mse')
 
-def smoothquant_method(model, calib=None, wbits:int=4, abits:int=8, alpha:float=0.5, progress:bool=True):
+def smoothquant_method(model, calib=None, wbits:int=4, abits:int=8, alpha:float=0.5, adaln:str='quant',
+                       progress:bool=True):
     "SmoothQuant: per-channel magnitude migration, then per-channel weights and static per-tensor activations."
-    return _baseline(model, calib, wbits, abits, progress, smooth='smoothquant', alpha=alpha)
+    return _baseline(model, calib, wbits, abits, progress, adaln, smooth='smoothquant', alpha=alpha)
 
-def ptq4dit_method(model, calib=None, wbits:int=4, abits:int=8, progress:bool=True):
+def ptq4dit_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='quant', progress:bool=True):
     "PTQ4DiT-style: channel-wise salience balancing with Spearman-guided timestep calibration (no reconstruction)."
-    return _baseline(model, calib, wbits, abits, progress, smooth='ptq4dit')
+    return _baseline(model, calib, wbits, abits, progress, adaln, smooth='ptq4dit')
 
-def gptq_static_method(model, calib=None, wbits:int=4, abits:int=8, progress:bool=True):
+def gptq_static_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='quant', progress:bool=True):
     "GPTQ per-channel weights with static per-tensor activations."
-    return _baseline(model, calib, wbits, abits, progress, weights='gptq')
+    return _baseline(model, calib, wbits, abits, progress, adaln, weights='gptq')
 
 for _n, _f in dict(qdiffusion=qdiffusion_method, smoothquant=smoothquant_method, ptq4dit=ptq4dit_method,
                    gptq=gptq_static_method).items(): register_method(_n, _f)
 
 # %% ../nbs/12_methods.ipynb #bfbe05aa
-def _targets(model) -> set:
-    from qdit.qmodel import quant_layers
-    return {p for n, ps in quant_layers(model).items() for p in ps}
+def _targets(model, adaln:str='quant') -> set:
+    "Module paths a library quantizes: the layers qdit quantizes, without the adaLN projections when `adaln='fp'`."
+    return {p for n, ps in quant_layers(model).items() for p in ps if adaln == 'quant' or not n.endswith('.adaln')}
+
+def _library_adaln(adaln:str, library:str):
+    if adaln not in ('quant', 'fp'): raise ValueError(f"{library} quantizes the adaLN projections like every layer ('quant') "
+                                                      f"or leaves them in full precision ('fp'), not {adaln!r}")
 
 def _library_bytes(model, targets:set, bits:int, group:int|None) -> float:
     "fp32 bytes of everything else plus `bits` per quantized weight and one fp16 scale per row (group)."
@@ -72,25 +90,27 @@ def _library_bytes(model, targets:set, bits:int, group:int|None) -> float:
         q += packed_bytes(w.numel(), rows * (cols // group if group else 1), bits, sym=True)
     return rest + q
 
-def torchao_check(wbits:int=8, abits:int=8, **_):
+def torchao_check(wbits:int=8, abits:int=8, adaln:str='quant', **_):
     "What torchao can run here (a ValueError otherwise)."
+    _library_adaln(adaln, 'torchao')
     if abits != 8: raise ValueError(f"torchao supports 8-bit dynamic activations here, not A{abits}")
     if not 2 <= wbits <= 8: raise ValueError(f"torchao weights must have 2..8 bits, got {wbits}")
 
-def torchao_method(model, calib=None, wbits:int=8, abits:int=8, group:int=32, progress:bool=True):
+def torchao_method(model, calib=None, wbits:int=8, abits:int=8, group:int=32, adaln:str='quant', progress:bool=True):
     "torchao: int8 dynamic per-token activations with int8 per-channel (W8) or int-b per-group weights."
     import copy, torch, torchao.quantization as tq
     from torchao.quantization.granularity import PerGroup
-    torchao_check(wbits, abits)
-    q, targets = copy.deepcopy(model).eval(), _targets(model)
+    torchao_check(wbits, abits, adaln)
+    q, targets = copy.deepcopy(model).eval(), _targets(model, adaln)
     cfg = (tq.Int8DynamicActivationInt8WeightConfig() if wbits == 8 else
            tq.Int8DynamicActivationIntxWeightConfig(weight_dtype=getattr(torch, f'int{wbits}'), weight_granularity=PerGroup(group)))
     tq.quantize_(q, cfg, filter_fn=lambda m, fqn: fqn in targets)
     q.qdit_weight_bytes = _library_bytes(model, targets, wbits, None if wbits == 8 else group)
     return q
 
-def quanto_check(wbits:int=8, abits:int=8, **_):
+def quanto_check(wbits:int=8, abits:int=8, adaln:str='quant', **_):
     "What optimum-quanto can run here (a ValueError otherwise)."
+    _library_adaln(adaln, 'optimum-quanto')
     if wbits not in (4, 8, 16): raise ValueError(f"optimum-quanto weights are 4 or 8 bits (16 = none), got {wbits}")
     if abits not in (8, 16): raise ValueError(f"optimum-quanto activations are 8 bits (16 = none), got {abits}")
 
@@ -105,12 +125,13 @@ def _float_weight_class(cls):
                                                            __module__=__name__))
     return _FLOAT_WEIGHT[cls]
 
-def quanto_method(model, calib=None, wbits:int=8, abits:int=8, progress:bool=True):
+def quanto_method(model, calib=None, wbits:int=8, abits:int=8, adaln:str='quant', progress:bool=True):
     "optimum-quanto: int8/int4 weights, int8 activations with static scales calibrated on the SPEC §6 set."
     import copy, torch, optimum.quanto as oq
     from qdit.qmodel import calib_batches
-    quanto_check(wbits, abits); wq = {8: oq.qint8, 4: oq.qint4, 16: None}
-    q, targets = copy.deepcopy(model).eval(), _targets(model)
+    quanto_check(wbits, abits, adaln)
+    wq = {8: oq.qint8, 4: oq.qint4, 16: None}
+    q, targets = copy.deepcopy(model).eval(), _targets(model, adaln)
     oq.quantize(q, weights=wq[wbits], activations=oq.qint8 if abits == 8 else None, include=sorted(targets))
     if wbits == 16:     # activations only: optimum-quanto 0.2.7's QLinear then hands F.linear no weight (qweight is None)
         for m in q.modules():
@@ -126,9 +147,44 @@ def quanto_method(model, calib=None, wbits:int=8, abits:int=8, progress:bool=Tru
 register_method('torchao', torchao_method, torchao_check); register_method('quanto', quanto_method, quanto_check)
 
 # %% ../nbs/12_methods.ipynb #f96d0d21
-def ladder(wbits:int=4, abits:int=8, group:int|str=128) -> list[tuple[str, str, dict]]:
+def ladder(wbits:int=4, abits:int=8, group:int|str=32) -> list[tuple[str, str, dict]]:
     "The Q-DiT ablation rungs at one setting: (label, method, options)."
     return [('RTN', 'rtn', dict(wbits=wbits, abits=abits)),
             (f'+ group {group}', 'qdit', dict(wbits=wbits, abits=abits, group=group, act='static', weights='rtn')),
             ('+ dynamic activations', 'qdit', dict(wbits=wbits, abits=abits, group=group, act='dynamic', weights='rtn')),
             ('+ GPTQ (Q-DiT)', 'qdit', dict(wbits=wbits, abits=abits, group=group, act='dynamic', weights='gptq'))]
+
+# %% ../nbs/12_methods.ipynb #d1e2f3a4
+def study_rows(records:list, model_sha:str, tag:str='instrument-500') -> list[dict]:
+    "The defaults study's records of the model `model_sha`, one per (method, options, calibration), latest kept."
+    by = {}
+    for r in records:
+        if r.get('tag') == tag and r.get('model_sha256') == model_sha and 'metrics' in r:
+            by[r['key']] = r
+    return list(by.values())
+
+def _adaln_of(r:dict) -> str: return r['options'].get('adaln', 'quant') if r['method'] != 'fp' else '-'
+def _calib_of(r:dict) -> str: return '-' if r['method'] == 'fp' else r.get('calib_branches', 'cond')
+
+def study_table(rows:list, fp_bytes:float) -> str:
+    "Markdown table of the study: one line per (method, adaLN, calibration), mean +- std over calibration seeds."
+    groups = {}
+    for r in rows: groups.setdefault((r['method'], _adaln_of(r), _calib_of(r)), []).append(r)
+    order = lambda k: (k[0] != 'fp', k[0], ADALN.index(k[1]) if k[1] in ADALN else -1, k[2])
+    out = []
+    for k in sorted(groups, key=order):
+        rs = groups[k]; s = summarise(rs, ('fid', 'fid_to_fp', 'psnr_to_fp', 'accuracy', 'recall'))
+        floor = rs[0]['metrics'].get('fid_floor')
+        out.append([*k, len(rs), fmt_ms(s, 'fid'), f"{s['fid']['mean'] / floor:.2f}" if floor else '-',
+                    fmt_ms(s, 'fid_to_fp'), fmt_ms(s, 'psnr_to_fp'), fmt_ms(s, 'accuracy', 3), fmt_ms(s, 'recall', 3),
+                    f"{rs[0]['weight_bytes'] / fp_bytes:.3f}"])
+    return markdown_table(['method', 'adaLN', 'calibration', 'calib. seeds', 'FID', 'FID / floor', 'FID to FP',
+                           'PSNR to FP (dB)', 'class accuracy', 'recall', 'bytes'], out)
+
+def realisation_spread(rows:list, method:str='qdit', adaln:str='quant') -> dict:
+    "FID, FID to FP and PSNR to FP of `method` over its calibration seeds, per calibration set: {branches: summary}."
+    out = {}
+    for br in ('cond', 'both'):
+        rs = [r for r in rows if r['method'] == method and _adaln_of(r) == adaln and _calib_of(r) == br]
+        if rs: out[br] = summarise(rs, ('fid', 'fid_to_fp', 'psnr_to_fp'))
+    return out

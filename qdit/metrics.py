@@ -10,8 +10,9 @@ import numpy as np
 import torch, torch.nn as nn
 import scipy.linalg
 from safetensors.torch import save_file, load_file
+from safetensors import safe_open
 from torchmetrics.image.inception import InceptionScore
-from .core import data_path, file_sha256
+from .core import data_path, file_sha256, check_safetensors
 from .data import load_fmnist, to_model_space
 from .classifier import load_classifier, CLASSIFIER_DIR
 
@@ -105,7 +106,7 @@ def load_reference_stats(path=None) -> tuple[dict, dict]:
     path = Path(path or data_path(REF_STATS_FILE))
     if not path.exists(): raise FileNotFoundError(f"No reference statistics at {path}: build them with nbs/06_metrics.ipynb "
                                                   "(compute_reference_stats + save_reference_stats).")
-    from safetensors import safe_open
+    check_safetensors(path, 'the reference statistics of the real data', 'Restore it (git checkout) or rebuild it with nbs/06_metrics.ipynb.')
     with safe_open(path, 'pt') as f: meta = f.metadata() or {}
     return load_file(path), meta
 

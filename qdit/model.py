@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 import torch
 from diffusers import DiTTransformer2DModel, AutoencoderKL
-from .core import data_path, load_json
+from .core import data_path, load_json, file_sha256, BadFile, check_safetensors, read_json_file
 
 # %% auto #0
 __all__ = ['NUM_CLASSES', 'NULL_CLASS', 'DEFAULT_MODEL_DIR', 'DIT_XL_IDS', 'VAE_SCALE', 'fmnist_dit_config', 'build_dit',
@@ -53,14 +53,19 @@ def load_dit(path=None, dtype=torch.float32) -> DiTTransformer2DModel:
     if not (path/'config.json').exists():
         raise FileNotFoundError(f"No DiT weights at {path} (expected config.json + diffusion_pytorch_model.safetensors). "
                                 "The embedded model ships in data/dit_fmnist; retrain it with `qdit_train` (nbs/04_train.ipynb).")
-    return DiTTransformer2DModel.from_pretrained(path, torch_dtype=dtype, local_files_only=True,
-                                                 low_cpu_mem_usage=False).eval()
+    fix = 'Restore the folder (git checkout data/dit_fmnist for the embedded model) or re-export it with qdit_train.'
+    read_json_file(path/'config.json', 'a diffusers DiT config', fix)
+    weights = check_safetensors(path/'diffusion_pytorch_model.safetensors', 'the DiT weights of config.json', fix)
+    try: return DiTTransformer2DModel.from_pretrained(path, torch_dtype=dtype, local_files_only=True,
+                                                      low_cpu_mem_usage=False).eval()
+    except (ValueError, RuntimeError, TypeError) as e:    # weights of another model, or a config diffusers rejects
+        why = str(e).strip().splitlines()[0][:200]
+        raise BadFile(f"{weights}: does not match {path/'config.json'} ({why}). {fix}") from None
 
 def weights_sha256(path=None) -> str:
     "SHA-256 of a saved DiT's weights file: the model's identity in caches and result records."
     f = Path(path or default_model_dir())/'diffusion_pytorch_model.safetensors'
     if not f.exists(): raise FileNotFoundError(f"No DiT weights at {f.parent} (expected diffusion_pytorch_model.safetensors)")
-    from qdit.core import file_sha256
     return file_sha256(f)
 
 def provenance(path=None) -> dict:

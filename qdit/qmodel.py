@@ -12,12 +12,14 @@ from torch import nn
 import torch.nn.functional as F
 from .quant import (check_bits, block_size, choose_qparams, qparams_from_range, quantize, dequantize, fake_quant, quant_dequant,
                         packed_bytes, mse_qparams, mse_range, _split)
+from .core import BadFile, read_json_file
 from .gptq import Hessian, gptq_quantize
 
 # %% auto #0
-__all__ = ['KINDS', 'SEQUENTIAL', 'quant_layers', 'layer_in_features', 'QuantConfig', 'resolve_layer', 'resolve', 'ActQuant',
-           'QLinear', 'rtn_weight', 'calib_batches', 'fp_input_stats', 'spearman', 'smoothing_factors', 'quantize_dit',
-           'weight_bytes', 'save_quantized', 'load_quantized', 'xl_calibration', 'bench_gptq_xl', 'bench_act_quant']
+__all__ = ['KINDS', 'SEQUENTIAL', 'ADALN', 'quant_layers', 'layer_in_features', 'QuantConfig', 'resolve_layer', 'resolve',
+           'ActQuant', 'QLinear', 'rtn_weight', 'calib_batches', 'fp_input_stats', 'spearman', 'smoothing_factors',
+           'quantize_dit', 'weight_bytes', 'save_quantized', 'load_quantized', 'xl_calibration', 'bench_gptq_xl',
+           'bench_act_quant']
 
 # %% ../nbs/11_qmodel.ipynb #65928f4b
 KINDS = ('adaln', 'qkv', 'proj', 'fc1', 'fc2')        # in the order a block computes them
@@ -36,7 +38,8 @@ def layer_in_features(model, name:str) -> int:
 
 # %% ../nbs/11_qmodel.ipynb #fdf5f2a2
 SEQUENTIAL = ('layer', 'block', 'none')
-_LAYER_FIELDS = ('wbits', 'abits', 'wgroup', 'agroup', 'wsym', 'asym', 'act')
+ADALN = ('quant', 'rtn', 'w8', 'fp')   # what a method does with the adaLN projections (qdit.methods.adaln_fields)
+_LAYER_FIELDS = ('wbits', 'abits', 'wgroup', 'agroup', 'wsym', 'asym', 'act', 'weights')
 
 @dataclass
 class QuantConfig:
@@ -68,7 +71,11 @@ class QuantConfig:
     def load(cls, path) -> QuantConfig:
         p = Path(path)
         if not p.exists(): raise FileNotFoundError(f"quantization config {p} does not exist")
-        return cls.from_dict(json.loads(p.read_text()))
+        what, fix = 'a QuantConfig as JSON', 'Write it with QuantConfig.save (or qdit_search), or fix it by hand.'
+        d = read_json_file(p, what, fix)
+        if not isinstance(d, dict): raise BadFile(f"{p}: a JSON {type(d).__name__}, not an object; it should hold {what}. {fix}")
+        try: return cls.from_dict(d)
+        except (ValueError, TypeError) as e: raise BadFile(f"{p}: {e}. {fix}") from None
 
 # %% ../nbs/11_qmodel.ipynb #b4f9f50b
 def _check_group(g, C:int, what:str, name:str):
@@ -83,6 +90,7 @@ def resolve_layer(cfg:QuantConfig, name:str, in_features:int) -> dict:
     if bad: raise ValueError(f"{name}: unknown per-layer keys {sorted(bad)}; allowed: {list(_LAYER_FIELDS) + ['group']}")
     s = {k: over.get(k, getattr(cfg, k)) for k in _LAYER_FIELDS}
     if name.endswith('.adaln'): s.update(abits=16, act='none', wbits=s['wbits'] if cfg.adaln else 16)
+    if s['weights'] not in ('rtn', 'gptq'): raise ValueError(f"{name}: weights must be 'rtn' or 'gptq', got {s['weights']!r}")
     if s['act'] not in ('dynamic', 'static', 'none'): raise ValueError(f"{name}: act must be 'dynamic', 'static' or 'none', got {s['act']!r}")
     if s['act'] == 'none': s['abits'] = 16
     for b in ('wbits', 'abits'):
@@ -327,7 +335,7 @@ def quantize_dit(model,                      # a diffusers DiTTransformer2DModel
         calib = calib() if callable(calib) else calib
         keep = 1024 if cfg.clip == 'mse' else 0
         if cfg.sequential == 'none':     # every layer's inputs from the full-precision model, one pass
-            stats = fp_input_stats(q, list(names), calib, batch_size, lambda n: cfg.weights == 'gptq' and R[n]['wbits'] != 16, keep)
+            stats = fp_input_stats(q, list(names), calib, batch_size, lambda n: R[n]['weights'] == 'gptq' and R[n]['wbits'] != 16, keep)
             for n, paths in names.items(): _quantize_layer(q, paths, R[n], cfg, stats[n], calib['t'])
             q.qdit_config = cfg.to_dict(); return q
         batches = [(q.pos_embed(x), t, y) for x, t, y in calib_batches(calib, batch_size)]
@@ -336,7 +344,7 @@ def quantize_dit(model,                      # a diffusers DiTTransformer2DModel
             run = lambda: [blk(h, timestep=t, class_labels=y) for h, t, y in batches]
             layer_names = [f'blocks.{i}.{k}' for k in KINDS]
             for group in ([[n] for n in layer_names] if cfg.sequential == 'layer' else [layer_names]):
-                stats = {n: _InputStats(layer_in_features(q, n), cfg.weights == 'gptq' and R[n]['wbits'] != 16, keep) for n in group}
+                stats = {n: _InputStats(layer_in_features(q, n), R[n]['weights'] == 'gptq' and R[n]['wbits'] != 16, keep) for n in group}
                 _observe_layers(q, [(names[n][0], stats[n]) for n in group], run)
                 for n in group: _quantize_layer(q, names[n], R[n], cfg, stats[n], calib['t'])
             batches = [(o, t, y) for o, (_, t, y) in zip(run(), batches)]

@@ -10,6 +10,7 @@ import torch
 from .core import protocol, results_path, proj_path, load_json, read_jsonl, set_threads, sampling_device
 from .evaluate import evaluate_model, summarise, paired_differences, fmt_ms, markdown_table, update_readme, METRICS, PAIRED_METRICS, RESULTS_FILE
 from .evaluate import method_options, load_methods, _OneLineParser, _positive
+from .model import weights_sha256
 from .methods import ladder
 
 # %% auto #0
@@ -20,7 +21,8 @@ __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER'
            'anatomy_table', 'plot_fid_vs_psnr', 'stored_artefact', 'with_stored_rows', 'shift_table',
            'layer_error_split', 'layer_error_note', 'step_error_split', 'plot_step_error', 'step_error_note',
            'record_grids', 'plot_method_grids', 'perturbation_psnr', 'setting_of', 'device_comparison', 'device_table',
-           'device_note', 'results_readme', 'update_results_readme', 'pending_jobs', 'find_job', 'qdit_results_cli']
+           'device_note', 'results_readme', 'pending_note', 'update_results_readme', 'pending_jobs', 'find_job',
+           'qdit_results_cli']
 
 # %% ../nbs/13_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -543,7 +545,7 @@ def device_note(recs:list, check:dict|None) -> str:
     if not moved and not check: return ''
     out = []
     if moved:
-        names = sorted({f"{r['setting']} {LABELS[r['method']]}" for r in moved}, key=lambda s: (list(SETTINGS).index(s.split()[0]), s))
+        names = sorted({f"{r['setting']} {LABELS[r['method']]}" for r in moved}, key=lambda s: (([*SETTINGS].index(s.split()[0]) + 1) if s.split()[0] in SETTINGS else 0, s))
         devs = sorted({r['sample_device'] for r in moved})
         out.append(f"**Rows sampled on a GPU** ({', '.join(devs)}; quantized and measured on that machine's CPU, noise and labels drawn on "
                    f"the CPU, TF32 off): {', '.join(names)}. Their *quant.* times come from that machine's CPU.")
@@ -632,15 +634,26 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
 
 FULL_FIGURE = 'figures/fid_by_method_full.png'   # made by the 'Running it' cells from the stored full-protocol records
 
+def _shipped(recs:list) -> list:
+    "The records of the shipped model (the store also keeps those of models that shipped before)."
+    sha = weights_sha256(); return [r for r in recs if r.get('model_sha256') == sha]
+
+def pending_note(name:str) -> str:
+    "The results block of a protocol with no stored record of the shipped model."
+    cmd = 'make reproduce' + ('' if name == 'quick' else f' PROTOCOL={name}')
+    return (f"Not measured on the shipped model yet ({name} protocol): `{cmd}` runs it, or `qdit_results --next K` "
+            "K jobs at a time. The previous embedded model's tables are archived in [RESULTS.md](RESULTS.md).")
+
 def update_results_readme(done:dict|None=None, results=None, path=None) -> dict:
     "Regenerate the README results blocks (quick and full protocol) from the stored records, computing nothing: {block: changed}. `done` maps a protocol name to records to use instead of its stored ones (a run's own, with its 'n/a' rows)."
     done, out = done or {}, {}
     for name, block in (('quick', 'results'), ('full', 'results-full')):
         rs = done[name] if name in done else protocol_records(name, results)
-        if not any('metrics' in r for r in rs): continue
+        if not any('metrics' in r for r in rs):
+            out[block] = update_readme(block, pending_note(name), path); continue
         full = name == 'full'
         art = lambda f, here=True: stored_artefact(f) if here else None
-        real = realisation_rows(read_jsonl(results or results_path(RESULTS_FILE))) if full else None
+        real = realisation_rows(_shipped(read_jsonl(results or results_path(RESULTS_FILE)))) if full else None
         out[block] = update_readme(block, results_readme(rs, art('bench_gptq_xl.json', full), art(f'fid_anatomy_{name}.json'),
                                                          paper=name == 'quick', realisations=real, layers=art('layer_error_W4A4.json', full),
                                                          steps=art('step_error_W4A4.json', full), shifts=art(f'fid_shift_{name}.json'),

@@ -4,19 +4,22 @@
 
 # %% ../nbs/04_train.ipynb #6b1cf90b
 from __future__ import annotations
-import os, sys, math, time, shlex, argparse
+import os, sys, json, math, time, shlex, argparse
 from pathlib import Path
 import torch
 from diffusers import DDPMScheduler
 from diffusers.training_utils import EMAModel
+from safetensors import safe_open
+from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
-from .core import set_threads, data_path, versions
+from .core import set_threads, data_path, versions, device_label
 from .data import load_fmnist, to_model_space, fmnist_hash
 from .model import build_dit, fmnist_dit_config, save_dit, NULL_CLASS, default_model_dir
 
 # %% auto #0
 __all__ = ['train_scheduler', 'diffusion_tables', 'normal_kl', 'discretized_gaussian_nll', 'dit_loss', 'load_checkpoint',
-           'raw_model_from', 'ema_model_from', 'train_dit', 'export_model', 'qdit_train_cli', 'bench_train_step']
+           'raw_model_from', 'ema_model_from', 'save_snapshot', 'snapshots', 'snapshot_model', 'train_dit',
+           'export_model', 'qdit_train_cli', 'bench_train_step', 'plot_fid_curve']
 
 # %% ../nbs/04_train.ipynb #9f79e8f9
 def train_scheduler() -> DDPMScheduler:
@@ -58,7 +61,7 @@ def dit_loss(model_out, x0, xt, noise, t, tabs:dict) -> tuple[torch.Tensor, dict
     kl = normal_kl(true_mean, g('post_logvar'), mean, logvar).mean(dim=tuple(range(1, x0.ndim))) / math.log(2.0)
     nll = discretized_gaussian_nll(x0, mean, logvar).mean(dim=tuple(range(1, x0.ndim))) / math.log(2.0)
     vb = torch.where(t == 0, nll, kl)
-    return (mse + vb).mean(), dict(mse=mse.mean().item(), vb=vb.mean().item())
+    return (mse + vb).mean(), dict(mse=mse.mean().detach(), vb=vb.mean().detach())
 
 # %% ../nbs/04_train.ipynb #c8af13fe
 def _no_block_label_dropout(model):
@@ -83,6 +86,31 @@ def ema_model_from(state:dict):
     ema.load_state_dict(state['ema']); ema.copy_to(model.parameters())
     return model.eval()
 
+# %% ../nbs/04_train.ipynb #5a7e0c11
+def _snapshot_path(ckpt_dir, step:int) -> Path: return Path(ckpt_dir)/'ema'/f'step_{step:07d}.safetensors'
+
+def save_snapshot(model, ema, ckpt_dir, step:int, config:dict) -> Path:
+    "Keep the EMA weights at `step` (for the FID-vs-training-steps curve) as safetensors, with the config in its metadata."
+    p = _snapshot_path(ckpt_dir, step); p.parent.mkdir(parents=True, exist_ok=True)
+    names = [n for n, _ in model.named_parameters()]
+    tensors = {n: s.detach().float().cpu().contiguous() for n, s in zip(names, ema.shadow_params)}
+    tmp = p.with_name(p.name + '.tmp')
+    save_file(tensors, tmp, metadata=dict(step=str(step), config=json.dumps(config))); os.replace(tmp, p)
+    return p
+
+def snapshots(ckpt_dir) -> list[tuple[int, Path]]:
+    "(step, path) of every EMA snapshot a run kept, in step order."
+    return sorted((int(p.stem.split('_')[1]), p) for p in (Path(ckpt_dir)/'ema').glob('step_*.safetensors'))
+
+def snapshot_model(path):
+    "The DiT holding an EMA snapshot's weights."
+    with safe_open(str(path), 'pt') as f: config = json.loads(f.metadata()['config'])
+    model = build_dit(config); missing, unexpected = model.load_state_dict(load_file(str(path)), strict=False)
+    if unexpected or any(k in dict(model.named_parameters()) for k in missing):
+        raise ValueError(f"{path} does not hold the parameters of the DiT its metadata describes")
+    return model.eval()
+
+
 # %% ../nbs/04_train.ipynb #06971e6e
 def train_dit(ckpt_dir,                      # folder for the resumable training state (last.pt)
               steps:int=20000,               # total optimisation steps (across resumed runs)
@@ -94,62 +122,75 @@ def train_dit(ckpt_dir,                      # folder for the resumable training
               config:dict|None=None,         # diffusers DiT config (default `fmnist_dit_config()`)
               data_root=None,                # Fashion-MNIST folder (default: fmnist_dir())
               ckpt_every:int=200, log_every:int=50,
+              snapshot_every:int|None=None,  # keep the EMA weights every this many steps (ckpt_dir/ema/)
               time_budget_s:float|None=None, # stop (after checkpointing) once this much wall time is spent
               command:str|None=None,         # the command line recorded in the provenance
+              device=None,                   # where the steps run ('cuda' on a GPU); batches are drawn on the CPU
               progress:bool=True) -> dict:
     "Train (or resume training) the embedded DiT; returns the final training state."
     ckpt_dir = Path(ckpt_dir); ckpt_dir.mkdir(parents=True, exist_ok=True)
+    dev = torch.device(device or 'cpu')
     x_all, y_all = load_fmnist('train', data_root)
-    x_all = to_model_space(x_all)
+    x_all, y_all = to_model_space(x_all).to(dev), y_all.to(dev)
     config = config or fmnist_dit_config()
     hp = dict(steps=steps, batch_size=batch_size, lr=lr, warmup=warmup, seed=seed, bf16=bf16, p_uncond=p_uncond)
     state = load_checkpoint(ckpt_dir)
-    model = _no_block_label_dropout(build_dit(config, seed=seed)).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    ema = EMAModel(model.parameters(), decay=0.9999, use_ema_warmup=True, power=3/4)
+    model = _no_block_label_dropout(build_dit(config, seed=seed)).to(dev).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0, fused=dev.type == 'cuda')
+    ema = EMAModel(model.parameters(), decay=0.9999, use_ema_warmup=True, power=3/4, foreach=True)
     gen = torch.Generator().manual_seed(seed)
     if state is not None:
         if state['config'] != config: raise ValueError(f"checkpoint in {ckpt_dir} has config {state['config']}, not {config}")
-        if state['data_hash'] != fmnist_hash(data_root): raise ValueError(f"checkpoint in {ckpt_dir} was trained on other data")
+        if state['data_hash'] != fmnist_hash(data_root):
+            raise ValueError(f"checkpoint in {ckpt_dir} was trained on other data")
         model.load_state_dict(state['model']); opt.load_state_dict(state['opt']); ema.load_state_dict(state['ema'])
+        ema.to(dev)
         gen.set_state(state['gen'])
     else:
         state = dict(config=config, step=0, losses=[], wall_s=0.0, commands=[], data_hash=fmnist_hash(data_root),
                      data_n=len(x_all), hparams=hp)
     state['hparams'] = {**state['hparams'], 'steps': steps}
     state['commands'].append(dict(command=command or ' '.join(map(shlex.quote, sys.argv)), from_step=state['step'],
-                                  threads=torch.get_num_threads(), versions=versions()))
-    tabs = diffusion_tables(train_scheduler())
+                                  threads=torch.get_num_threads(), device=device_label(dev), versions=versions()))
+    tabs = {k: v.to(dev) for k, v in diffusion_tables(train_scheduler()).items()}
     t_start, wall0 = time.time(), state['wall_s']
-    recent = state.setdefault('recent', [])   # per-step losses since the last log entry (kept across resumes)
+    # per-step (loss, mse, vb) since the last log entry, kept on the device (no sync per step) and across resumes
+    recent = [torch.tensor(r, device=dev) for r in state.get('recent', [])]
 
     def save():
         state.update(model=model.state_dict(), opt=opt.state_dict(), ema=ema.state_dict(), gen=gen.get_state(),
-                     wall_s=wall0 + time.time() - t_start)
+                     recent=[r.tolist() for r in recent], wall_s=wall0 + time.time() - t_start)
         _atomic_save(state, ckpt_dir/'last.pt')
 
     bar = tqdm(total=steps, initial=state['step'], disable=not progress, desc='train', mininterval=10)
     while state['step'] < steps:
         idx = torch.randint(0, len(x_all), (batch_size,), generator=gen)
-        x0, y = x_all[idx], y_all[idx].clone()
-        y[torch.rand(batch_size, generator=gen) < p_uncond] = NULL_CLASS
+        drop = torch.rand(batch_size, generator=gen) < p_uncond
         t = torch.randint(0, 1000, (batch_size,), generator=gen)
-        noise = torch.randn(x0.shape, generator=gen)
+        noise = torch.randn((batch_size, *x_all.shape[1:]), generator=gen).to(dev)
+        idx, drop, t = idx.to(dev), drop.to(dev), t.to(dev)
+        x0, y = x_all[idx], torch.where(drop, NULL_CLASS, y_all[idx])
         ab = tabs['ab'][t].float().view(-1, 1, 1, 1)
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
         for g_ in opt.param_groups: g_['lr'] = lr * min(1.0, (state['step'] + 1) / max(warmup, 1))
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
             out = model(xt, t, y).sample
         loss, parts = dit_loss(out, x0, xt, noise, t, tabs)
-        opt.zero_grad(set_to_none=True); loss.backward()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step(); ema.step(model.parameters())
-        state['step'] += 1; recent.append((loss.item(), parts['mse'], parts['vb']))
+        opt.step()
+        ema.step(model.parameters())
+        state['step'] += 1
+        recent.append(torch.stack([loss.detach(), parts['mse'], parts['vb']]))
         if state['step'] % log_every == 0:
-            l = torch.tensor(recent).mean(0).tolist(); recent.clear()
-            state['losses'].append(dict(step=state['step'], loss=l[0], mse=l[1], vb=l[2], wall_s=wall0 + time.time() - t_start))
+            l = torch.stack(recent).mean(0).tolist()
+            recent.clear()
+            state['losses'].append(dict(step=state['step'], loss=l[0], mse=l[1], vb=l[2],
+                                        wall_s=wall0 + time.time() - t_start))
             bar.set_postfix(loss=f'{l[0]:.4f}')
         bar.update(1)
+        if snapshot_every and state['step'] % snapshot_every == 0: save_snapshot(model, ema, ckpt_dir, state['step'], config)
         out_of_time = time_budget_s is not None and time.time() - t_start > time_budget_s
         if state['step'] % ckpt_every == 0 or state['step'] == steps or out_of_time:
             save()
@@ -158,16 +199,19 @@ def train_dit(ckpt_dir,                      # folder for the resumable training
     if state['step'] % ckpt_every: save()
     return state
 
+
 # %% ../nbs/04_train.ipynb #6f5b905c
-def export_model(ckpt_dir, out_dir=None) -> Path:
-    "Write the EMA weights of a training checkpoint as the shipped model, with its provenance record."
+def export_model(ckpt_dir, out_dir=None, extra:dict|None=None) -> Path:
+    "Write the EMA weights of a training checkpoint as the shipped model, with its provenance record (plus `extra`)."
     state = load_checkpoint(ckpt_dir)
     if state is None: raise FileNotFoundError(f"no training checkpoint (last.pt) in {ckpt_dir}")
     prov = dict(kind='qdit embedded default DiT (Fashion-MNIST, pixel space)', weights='EMA',
                 config=state['config'], hparams=state['hparams'], seed=state['hparams']['seed'],
                 steps=state['step'], wall_s=round(state['wall_s'], 1), data_hash=state['data_hash'],
                 data_n=state['data_n'], commands=state['commands'], loss_curve=state['losses'],
-                notebook='nbs/04_train.ipynb', function='qdit.train.train_dit')
+                devices=sorted({c.get('device', 'cpu') for c in state['commands']}),
+                snapshots=[s for s, _ in snapshots(ckpt_dir)],
+                notebook='nbs/04_train.ipynb', function='qdit.train.train_dit', **(extra or {}))
     return save_dit(ema_model_from(state), out_dir or default_model_dir(), prov)
 
 # %% ../nbs/04_train.ipynb #4ae3191f
@@ -179,18 +223,23 @@ def qdit_train_cli(argv=None):
     p.add_argument('--steps', type=int, default=20000)
     p.add_argument('--batch-size', type=int, default=128)
     p.add_argument('--lr', type=float, default=3e-4)
+    p.add_argument('--warmup', type=int, default=500, help='linear learning-rate warm-up steps')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--minutes', type=float, default=None, help='wall-time budget for this run')
     p.add_argument('--fp32', action='store_true', help='disable bf16 autocast')
     p.add_argument('--threads', type=int, default=None)
+    p.add_argument('--device', default=None, help="where training runs: 'cpu' (default) or 'cuda'")
+    p.add_argument('--ckpt-every', type=int, default=200, help='write the resumable state every this many steps')
+    p.add_argument('--snapshot-every', type=int, default=None, help='keep the EMA weights every this many steps')
     p.add_argument('--export-only', action='store_true')
     a = p.parse_args(argv)
     try:
         set_threads(a.threads)
         cmd = 'qdit_train ' + ' '.join(map(shlex.quote, sys.argv[1:] if argv is None else argv))
         if not a.export_only:
-            train_dit(a.ckpt_dir, steps=a.steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed, bf16=not a.fp32,
-                      time_budget_s=None if a.minutes is None else a.minutes * 60, command=cmd)
+            train_dit(a.ckpt_dir, steps=a.steps, batch_size=a.batch_size, lr=a.lr, warmup=a.warmup, seed=a.seed,
+                      bf16=not a.fp32, time_budget_s=None if a.minutes is None else a.minutes * 60, command=cmd,
+                      device=a.device, ckpt_every=a.ckpt_every, snapshot_every=a.snapshot_every)
         print(export_model(a.ckpt_dir, a.out))
     except (FileNotFoundError, ValueError) as e:
         sys.exit(f"qdit_train: error: {e}")
@@ -209,3 +258,19 @@ def bench_train_step(config=None, batch_size:int=128, reps:int=3) -> dict:
             o.float().pow(2).mean().backward(); opt.step(); opt.zero_grad(); ts.append(time.perf_counter() - t0)
         out[name] = min(ts[1:])
     return dict(s_per_step=out, speedup_bf16=out['fp32'] / out['bf16'], batch_size=batch_size, threads=torch.get_num_threads(), versions=versions())
+
+# %% ../nbs/04_train.ipynb #a6b7c8d9
+def plot_fid_curve(prov:dict, floor:float|None=None):
+    "FID, recall and class accuracy of a run's EMA snapshots against training steps, from its provenance record."
+    import matplotlib.pyplot as plt
+    rows = prov['fid_curve'] + prov.get('fid_final', [])
+    rows = sorted(rows, key=lambda r: r['step'])
+    steps = [r['step'] for r in rows]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
+    a.plot(steps, [r['metrics']['fid'] for r in rows], 'o-', label='EMA snapshot')
+    if floor is not None: a.axhline(floor, ls='--', c='gray', label='real-data floor')
+    a.set(xlabel='training step', ylabel='FID', yscale='log', title=f"FID vs training steps (CFG {rows[0]['protocol']['cfg']:g})")
+    a.legend(fontsize=8)
+    for m in ('recall', 'accuracy', 'precision'): b.plot(steps, [r['metrics'][m] for r in rows], 'o-', label=m)
+    b.set(xlabel='training step', title='recall, precision, class accuracy'); b.legend(fontsize=8)
+    fig.tight_layout(); return fig
