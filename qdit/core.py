@@ -4,11 +4,12 @@
 
 # %% ../nbs/00_core.ipynb #63ca1cbc
 from __future__ import annotations
-import os, json, time, random, hashlib, platform, contextlib
+import os, json, time, random, hashlib, platform, contextlib, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from safetensors import safe_open
+from filelock import FileLock
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'proj_root', 'proj_path', 'data_path', 'figures_path', 'results_path', 'cache_path', 'protocol',
@@ -132,18 +133,34 @@ def save_json(obj, path) -> Path:
 def load_json(path): "Read a JSON file."; return json.loads(Path(path).read_text())
 
 def append_jsonl(obj, path) -> Path:
-    "Append one JSON record as a line, flushed to disk at once."
+    """Append one JSON record as a line: one write under a file lock (`<path>.lock`), flushed to disk, so processes
+    appending at once never interleave; a torn last line left by a killed writer is closed first, so it cannot
+    swallow the new record."""
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, 'a') as f: f.write(json.dumps(obj, default=str) + '\n'); f.flush(); os.fsync(f.fileno())
+    line = (json.dumps(obj, default=str) + '\n').encode()
+    with FileLock(f'{path}.lock'):
+        torn = path.exists() and path.stat().st_size > 0 and not _ends_with_newline(path)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (b'\n' if torn else b'') + line)
+            os.fsync(fd)
+        finally: os.close(fd)
     return path
 
+def _ends_with_newline(path:Path) -> bool:
+    with open(path, 'rb') as f:
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) == b'\n'
+
 def read_jsonl(path) -> list:
-    "All records of a JSON-lines file (a torn last line from an interrupted write is skipped)."
+    "All records of a JSON-lines file; a line that is not a complete record (an interrupted write) is skipped with a warning."
     if not Path(path).exists(): return []
     out = []
-    for line in Path(path).read_text().splitlines():
+    for i, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if not line.strip(): continue
         try: out.append(json.loads(line))
-        except json.JSONDecodeError: pass
+        except json.JSONDecodeError:
+            warnings.warn(f"{path}: line {i} is not a complete JSON record (an interrupted write?); skipped, and recomputed if needed")
     return out
 
 # %% ../nbs/00_core.ipynb #f9321635

@@ -6,11 +6,12 @@
 from __future__ import annotations
 from .qmodel import QuantConfig, quantize_dit, quant_layers, ADALN
 from .evaluate import register_method, summarise, markdown_table, fmt_ms
+from .quant import packed_bytes
 
 # %% auto #0
 __all__ = ['adaln_fields', 'qdit_method', 'rtn_method', 'qdiffusion_method', 'smoothquant_method', 'ptq4dit_method',
            'gptq_static_method', 'torchao_check', 'torchao_method', 'quanto_check', 'quanto_method', 'ladder',
-           'study_rows', 'study_table', 'realisation_spread']
+           'study_rows', 'study_table', 'realisation_spread', 'adaln_summary', 'order_check']
 
 # %% ../nbs/12_methods.ipynb #ed66e8d1
 def adaln_fields(model, adaln:str='quant', wbits:int=4) -> dict:
@@ -27,7 +28,7 @@ def qdit_method(model, calib=None,
                 group:int|str=32,              # group size of weights and input activations
                 act:str='dynamic',             # 'dynamic' | 'static'
                 weights:str='gptq',            # 'gptq' | 'rtn'
-                adaln:str='quant',             # the adaLN projections: 'quant' | 'rtn' | 'w8' | 'fp' (see `adaln_fields`)
+                adaln:str='w8',                # the adaLN projections: 'quant' | 'rtn' | 'w8' | 'fp' (see `adaln_fields`)
                 config:dict|None=None,         # a whole QuantConfig (overrides the options above)
                 progress:bool=True):
     "Q-DiT: group-quantized weights (GPTQ) and dynamic per-token-group activations."
@@ -43,27 +44,27 @@ def _baseline(model, calib, wbits, abits, progress, adaln='quant', **kw):
     cfg = QuantConfig(wbits, abits, 'channel', 'tensor', act='static', **adaln_fields(model, adaln, wbits), **kw)
     return quantize_dit(model, cfg, calib=calib, progress=progress)
 
-def rtn_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='quant', progress:bool=True):
+def rtn_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='w8', progress:bool=True):
     "RTN: per-channel weights, static per-tensor activations from calibration min/max."
     return _baseline(model, calib, wbits, abits, progress, adaln, weights='rtn')
 
 register_method('rtn', rtn_method)
 
 # %% ../nbs/12_methods.ipynb #aed3abf4
-def qdiffusion_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='quant', progress:bool=True):
+def qdiffusion_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='w8', progress:bool=True):
     "Q-Diffusion-style: per-channel weights and static per-tensor activations, both with MSE-searched clipping."
     return _baseline(model, calib, wbits, abits, progress, adaln, clip='mse')
 
-def smoothquant_method(model, calib=None, wbits:int=4, abits:int=8, alpha:float=0.5, adaln:str='quant',
+def smoothquant_method(model, calib=None, wbits:int=4, abits:int=8, alpha:float=0.5, adaln:str='w8',
                        progress:bool=True):
     "SmoothQuant: per-channel magnitude migration, then per-channel weights and static per-tensor activations."
     return _baseline(model, calib, wbits, abits, progress, adaln, smooth='smoothquant', alpha=alpha)
 
-def ptq4dit_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='quant', progress:bool=True):
+def ptq4dit_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='w8', progress:bool=True):
     "PTQ4DiT-style: channel-wise salience balancing with Spearman-guided timestep calibration (no reconstruction)."
     return _baseline(model, calib, wbits, abits, progress, adaln, smooth='ptq4dit')
 
-def gptq_static_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='quant', progress:bool=True):
+def gptq_static_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='w8', progress:bool=True):
     "GPTQ per-channel weights with static per-tensor activations."
     return _baseline(model, calib, wbits, abits, progress, adaln, weights='gptq')
 
@@ -71,23 +72,29 @@ for _n, _f in dict(qdiffusion=qdiffusion_method, smoothquant=smoothquant_method,
                    gptq=gptq_static_method).items(): register_method(_n, _f)
 
 # %% ../nbs/12_methods.ipynb #bfbe05aa
-def _targets(model, adaln:str='quant') -> set:
-    "Module paths a library quantizes: the layers qdit quantizes, without the adaLN projections when `adaln='fp'`."
-    return {p for n, ps in quant_layers(model).items() for p in ps if adaln == 'quant' or not n.endswith('.adaln')}
+def _targets(model, adaln:str='quant', wbits:int=8) -> dict:
+    "Module paths a library quantizes (the layers qdit quantizes) -> their weight bits: 8 for adaLN with 'w8', none with 'fp'."
+    out = {}
+    for n, ps in quant_layers(model).items():
+        is_adaln = n.endswith('.adaln')
+        if is_adaln and adaln == 'fp': continue
+        for p in ps: out[p] = 8 if is_adaln and adaln == 'w8' and wbits != 16 else None
+    return out
 
 def _library_adaln(adaln:str, library:str):
-    if adaln not in ('quant', 'fp'): raise ValueError(f"{library} quantizes the adaLN projections like every layer ('quant') "
-                                                      f"or leaves them in full precision ('fp'), not {adaln!r}")
+    if adaln not in ('quant', 'w8', 'fp'):
+        raise ValueError(f"{library} quantizes the adaLN projections like every layer ('quant'), at 8 bits ('w8') or leaves "
+                         f"them in full precision ('fp'), not {adaln!r}")
 
-def _library_bytes(model, targets:set, bits:int, group:int|None) -> float:
-    "fp32 bytes of everything else plus `bits` per quantized weight and one fp16 scale per row (group)."
-    from qdit.quant import packed_bytes
+def _library_bytes(model, targets:dict, bits:int, group:int|None) -> float:
+    "fp32 bytes of everything else plus the bits of each quantized weight and one fp16 scale per row (group)."
     tw = {id(model.get_submodule(p).weight) for p in targets}
     rest = sum(p.numel() * 4 for p in model.parameters() if id(p) not in tw)
     q = 0.0
-    for p in targets:
-        w = model.get_submodule(p).weight; rows, cols = w.shape
-        q += packed_bytes(w.numel(), rows * (cols // group if group else 1), bits, sym=True)
+    for p, b in targets.items():
+        w = model.get_submodule(p).weight; rows, cols = w.shape; b = b or bits
+        g = None if b == 8 else group
+        q += packed_bytes(w.numel(), rows * (cols // g if g else 1), b, sym=True)
     return rest + q
 
 def torchao_check(wbits:int=8, abits:int=8, adaln:str='quant', **_):
@@ -96,15 +103,17 @@ def torchao_check(wbits:int=8, abits:int=8, adaln:str='quant', **_):
     if abits != 8: raise ValueError(f"torchao supports 8-bit dynamic activations here, not A{abits}")
     if not 2 <= wbits <= 8: raise ValueError(f"torchao weights must have 2..8 bits, got {wbits}")
 
-def torchao_method(model, calib=None, wbits:int=8, abits:int=8, group:int=32, adaln:str='quant', progress:bool=True):
+def torchao_method(model, calib=None, wbits:int=8, abits:int=8, group:int=32, adaln:str='w8', progress:bool=True):
     "torchao: int8 dynamic per-token activations with int8 per-channel (W8) or int-b per-group weights."
     import copy, torch, torchao.quantization as tq
     from torchao.quantization.granularity import PerGroup
     torchao_check(wbits, abits, adaln)
-    q, targets = copy.deepcopy(model).eval(), _targets(model, adaln)
-    cfg = (tq.Int8DynamicActivationInt8WeightConfig() if wbits == 8 else
-           tq.Int8DynamicActivationIntxWeightConfig(weight_dtype=getattr(torch, f'int{wbits}'), weight_granularity=PerGroup(group)))
-    tq.quantize_(q, cfg, filter_fn=lambda m, fqn: fqn in targets)
+    q, targets = copy.deepcopy(model).eval(), _targets(model, adaln, wbits)
+    cfg_for = lambda b: (tq.Int8DynamicActivationInt8WeightConfig() if b == 8 else tq.Int8DynamicActivationIntxWeightConfig(
+        weight_dtype=getattr(torch, f'int{b}'), weight_granularity=PerGroup(group)))
+    for bits in sorted({b or wbits for b in targets.values()}):
+        paths = {p for p, b in targets.items() if (b or wbits) == bits}
+        tq.quantize_(q, cfg_for(bits), filter_fn=lambda m, fqn, paths=paths: fqn in paths)
     q.qdit_weight_bytes = _library_bytes(model, targets, wbits, None if wbits == 8 else group)
     return q
 
@@ -125,14 +134,16 @@ def _float_weight_class(cls):
                                                            __module__=__name__))
     return _FLOAT_WEIGHT[cls]
 
-def quanto_method(model, calib=None, wbits:int=8, abits:int=8, adaln:str='quant', progress:bool=True):
+def quanto_method(model, calib=None, wbits:int=8, abits:int=8, adaln:str='w8', progress:bool=True):
     "optimum-quanto: int8/int4 weights, int8 activations with static scales calibrated on the SPEC §6 set."
     import copy, torch, optimum.quanto as oq
     from qdit.qmodel import calib_batches
     quanto_check(wbits, abits, adaln)
     wq = {8: oq.qint8, 4: oq.qint4, 16: None}
-    q, targets = copy.deepcopy(model).eval(), _targets(model, adaln)
-    oq.quantize(q, weights=wq[wbits], activations=oq.qint8 if abits == 8 else None, include=sorted(targets))
+    q, targets = copy.deepcopy(model).eval(), _targets(model, adaln, wbits)
+    for bits in sorted({b or wbits for b in targets.values()}):
+        paths = sorted(p for p, b in targets.items() if (b or wbits) == bits)
+        oq.quantize(q, weights=wq[bits], activations=oq.qint8 if abits == 8 else None, include=paths)
     if wbits == 16:     # activations only: optimum-quanto 0.2.7's QLinear then hands F.linear no weight (qweight is None)
         for m in q.modules():
             if isinstance(m, oq.nn.QModuleMixin) and m.weight_qtype is None: m.__class__ = _float_weight_class(type(m))
@@ -188,3 +199,23 @@ def realisation_spread(rows:list, method:str='qdit', adaln:str='quant') -> dict:
         rs = [r for r in rows if r['method'] == method and _adaln_of(r) == adaln and _calib_of(r) == br]
         if rs: out[br] = summarise(rs, ('fid', 'fid_to_fp', 'psnr_to_fp'))
     return out
+
+def adaln_summary(rows:list, fp_bytes:float) -> str:
+    "Per method: FID to FP, PSNR to FP and weight bytes (of fp32) of each adaLN option (both branches, calibration seed 0)."
+    out = []
+    for m in sorted({r['method'] for r in rows} - {'fp'}):
+        rs = {_adaln_of(r): r for r in rows if r['method'] == m and _calib_of(r) == 'both' and not r.get('calib_seed')}
+        if len(rs) < 2: continue
+        out.append(f"- {m}: " + '; '.join(f"{a}: FID to FP {rs[a]['metrics']['fid_to_fp']:.2f}, PSNR {rs[a]['metrics']['psnr_to_fp']:.1f} dB, "
+                                         f"{rs[a]['weight_bytes'] / fp_bytes:.3f} of the fp32 bytes" for a in ADALN if a in rs))
+    return '\n'.join(out)
+
+def order_check(rows:list, adaln:str='w8') -> str:
+    "The ordering a faithful instrument should show at W4A8: Q-DiT below RTN, RTN not below full precision (seed 0)."
+    pick = lambda m: next((r['metrics']['fid'] for r in rows if r['method'] == m and (m == 'fp' or (
+        _adaln_of(r) == adaln and _calib_of(r) == 'both' and not r.get('calib_seed')))), None)
+    fp, q, rtn = pick('fp'), pick('qdit'), pick('rtn')
+    if None in (fp, q, rtn): return ''
+    ok = lambda c: 'holds' if c else 'does not hold'
+    return (f"FID, seed 0, adaLN {adaln}: full precision {fp:.2f}, Q-DiT {q:.2f}, RTN {rtn:.2f}. Q-DiT below RTN: "
+            f"{ok(q < rtn)}; RTN not below full precision: {ok(rtn >= fp)}; Q-DiT not below full precision: {ok(q >= fp)}.")

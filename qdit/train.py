@@ -14,7 +14,8 @@ from safetensors.torch import save_file, load_file
 from tqdm.auto import tqdm
 from .core import set_threads, data_path, versions, device_label
 from .data import load_fmnist, to_model_space, fmnist_hash
-from .model import build_dit, fmnist_dit_config, save_dit, NULL_CLASS, default_model_dir
+from .model import (build_dit, fmnist_dit_config, save_dit, load_dit, weights_sha256, provenance, NULL_CLASS,
+                        default_model_dir)
 
 # %% auto #0
 __all__ = ['train_scheduler', 'diffusion_tables', 'normal_kl', 'discretized_gaussian_nll', 'dit_loss', 'load_checkpoint',
@@ -126,6 +127,7 @@ def train_dit(ckpt_dir,                      # folder for the resumable training
               time_budget_s:float|None=None, # stop (after checkpointing) once this much wall time is spent
               command:str|None=None,         # the command line recorded in the provenance
               device=None,                   # where the steps run ('cuda' on a GPU); batches are drawn on the CPU
+              init_from=None,                # a saved DiT folder to start a new run from (weights and EMA; fresh optimizer)
               progress:bool=True) -> dict:
     "Train (or resume training) the embedded DiT; returns the final training state."
     ckpt_dir = Path(ckpt_dir); ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -149,6 +151,15 @@ def train_dit(ckpt_dir,                      # folder for the resumable training
     else:
         state = dict(config=config, step=0, losses=[], wall_s=0.0, commands=[], data_hash=fmnist_hash(data_root),
                      data_n=len(x_all), hparams=hp)
+        if init_from is not None:       # continue a model whose optimizer state is gone: its weights seed model and EMA
+            init = load_dit(init_from)
+            if {k: init.config[k] for k in config} != config:
+                raise ValueError(f"{init_from} holds a DiT of another config than {config}")
+            model.load_state_dict(init.state_dict())
+            ema = EMAModel(model.parameters(), decay=0.9999, use_ema_warmup=True, power=3/4, foreach=True)
+            prev = provenance(init_from)
+            state['init_from'] = dict(path=str(init_from), sha256=weights_sha256(init_from), steps=prev.get('steps'),
+                                      commands=prev.get('commands', []))
     state['hparams'] = {**state['hparams'], 'steps': steps}
     state['commands'].append(dict(command=command or ' '.join(map(shlex.quote, sys.argv)), from_step=state['step'],
                                   threads=torch.get_num_threads(), device=device_label(dev), versions=versions()))
@@ -196,7 +207,7 @@ def train_dit(ckpt_dir,                      # folder for the resumable training
             save()
         if out_of_time: break
     bar.close()
-    if state['step'] % ckpt_every: save()
+    if state['step'] % ckpt_every or 'model' not in state: save()
     return state
 
 
@@ -210,7 +221,7 @@ def export_model(ckpt_dir, out_dir=None, extra:dict|None=None) -> Path:
                 steps=state['step'], wall_s=round(state['wall_s'], 1), data_hash=state['data_hash'],
                 data_n=state['data_n'], commands=state['commands'], loss_curve=state['losses'],
                 devices=sorted({c.get('device', 'cpu') for c in state['commands']}),
-                snapshots=[s for s, _ in snapshots(ckpt_dir)],
+                snapshots=[s for s, _ in snapshots(ckpt_dir)], init_from=state.get('init_from'),
                 notebook='nbs/04_train.ipynb', function='qdit.train.train_dit', **(extra or {}))
     return save_dit(ema_model_from(state), out_dir or default_model_dir(), prov)
 
@@ -231,6 +242,7 @@ def qdit_train_cli(argv=None):
     p.add_argument('--device', default=None, help="where training runs: 'cpu' (default) or 'cuda'")
     p.add_argument('--ckpt-every', type=int, default=200, help='write the resumable state every this many steps')
     p.add_argument('--snapshot-every', type=int, default=None, help='keep the EMA weights every this many steps')
+    p.add_argument('--init-from', default=None, help='start a new run from the weights of a saved DiT folder')
     p.add_argument('--export-only', action='store_true')
     a = p.parse_args(argv)
     try:
@@ -239,7 +251,7 @@ def qdit_train_cli(argv=None):
         if not a.export_only:
             train_dit(a.ckpt_dir, steps=a.steps, batch_size=a.batch_size, lr=a.lr, warmup=a.warmup, seed=a.seed,
                       bf16=not a.fp32, time_budget_s=None if a.minutes is None else a.minutes * 60, command=cmd,
-                      device=a.device, ckpt_every=a.ckpt_every, snapshot_every=a.snapshot_every)
+                      device=a.device, ckpt_every=a.ckpt_every, snapshot_every=a.snapshot_every, init_from=a.init_from)
         print(export_model(a.ckpt_dir, a.out))
     except (FileNotFoundError, ValueError) as e:
         sys.exit(f"qdit_train: error: {e}")

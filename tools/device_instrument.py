@@ -11,6 +11,13 @@ skipped, not cut, when it would not fit; whatever finished is written as it fini
 
 Usage (repository root, Fashion-MNIST IDX files in $QDIT_DATA_DIR):
     python tools/device_instrument.py --out $OUT --train-min 5.5 --deadline-min 9
+The training state (last.pt, with the optimizer: about 170 MB) is too large to bring back from a lent machine, so a
+later session continues the shipped model with `--init-from data/dit_fmnist` (its weights seed model and EMA; the
+provenance keeps the lineage). The device tool sends the working tree (at most 64 MiB): the Fashion-MNIST files
+(31 MB) and the diffusers wheel (6 MB) travel as carried, git-ignored folders, and the shipped weights (43 MB) do not
+fit beside them. A fresh run sends the tree with the weights file emptied; a continuation first sends the data
+(weights emptied) and then, on the still-warm machine, the tree with the weights and without the carried folders,
+which stay there between calls.
 """
 from __future__ import annotations
 import os, sys, json, time, argparse, traceback
@@ -44,6 +51,8 @@ def main(argv=None):
     ap.add_argument('--snapshot-every', type=int, default=2000)
     ap.add_argument('--n', type=int, default=1000)
     ap.add_argument('--device', default='cuda')
+    ap.add_argument('--init-from', default=None,
+                    help='continue from a saved DiT (e.g. data/dit_fmnist): its weights seed a new run (fresh optimizer)')
     a = ap.parse_args(argv)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     deadline = T0 + a.deadline_min * 60
@@ -62,6 +71,7 @@ def main(argv=None):
     # 1. training, then the EMA weights exported as the shipped model
     train_argv = ['--device', a.device, '--ckpt-dir', str(ckpt), '--steps', '400000', '--batch-size', str(a.batch_size),
                   '--minutes', str(a.train_min), '--ckpt-every', '5000', '--snapshot-every', str(a.snapshot_every)]
+    if a.init_from: train_argv += ['--init-from', a.init_from]
     log(out, 'qdit_train', ' '.join(train_argv))
     qdit_train_cli(train_argv)
     model_dir = default_model_dir()
