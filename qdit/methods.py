@@ -10,9 +10,9 @@ from .evaluate import register_method, summarise, markdown_table, fmt_ms, fid_fl
 from .quant import packed_bytes
 
 # %% auto #0
-__all__ = ['adaln_fields', 'qdit_method', 'rtn_method', 'qdiffusion_method', 'smoothquant_method', 'ptq4dit_method',
+__all__ = ['STUDY', 'adaln_fields', 'qdit_method', 'rtn_method', 'qdiffusion_method', 'smoothquant_method', 'ptq4dit_method',
            'gptq_static_method', 'torchao_check', 'torchao_method', 'quanto_check', 'quanto_method', 'ladder',
-           'study_rows', 'study_table', 'realisation_spread', 'adaln_summary', 'order_check']
+           'study_jobs', 'study_rows', 'study_table', 'realisation_spread', 'adaln_summary', 'order_check']
 
 # %% ../nbs/12_methods.ipynb #ed66e8d1
 def adaln_fields(model, adaln:str='quant', wbits:int=4) -> dict:
@@ -167,6 +167,20 @@ def ladder(wbits:int=4, abits:int=8, group:int|str=32) -> list[tuple[str, str, d
             ('+ GPTQ (Q-DiT)', 'qdit', dict(wbits=wbits, abits=abits, group=group, act='dynamic', weights='gptq'))]
 
 # %% ../nbs/12_methods.ipynb #d1e2f3a4
+STUDY = dict(n=500, steps=25, cfg=1.5, seed=0, batch_size=250)   # the defaults study's protocol
+
+def study_jobs(wbits:int=4, abits:int=8) -> list[tuple[str, dict, int, str]]:
+    "The defaults study as (method, options, calibration seed, calibration branches), most telling first."
+    W = dict(wbits=wbits, abits=abits)
+    jobs = [('fp', {}, 0, 'both')]
+    jobs += [(m, {**W, 'adaln': a}, 0, 'both') for m in ('qdit', 'rtn') for a in ADALN if (m, a) != ('rtn', 'rtn')]
+    jobs += [(m, {**W, 'adaln': 'quant'}, cs, br) for m in ('qdit', 'rtn') for br in ('cond', 'both') for cs in (0, 1, 2)
+             if m == 'qdit' or cs == 0]
+    jobs += [('qdit', {**W, 'adaln': a}, cs, 'both') for a in ('w8', 'fp') for cs in (1, 2)]
+    jobs += [(m, {**W, 'adaln': a}, 0, 'both') for m in ('gptq', 'smoothquant', 'ptq4dit', 'qdiffusion', 'quanto', 'torchao')
+             for a in ('quant', 'w8', 'fp')]
+    return list(dict.fromkeys((m, tuple(sorted(o.items())), cs, br) for m, o, cs, br in jobs))
+
 def study_rows(records:list, model_sha:str, tag:str='instrument-500') -> list[dict]:
     "The defaults study's records of the model `model_sha`, one per (method, options, calibration), latest kept."
     by = {}
