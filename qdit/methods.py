@@ -136,7 +136,7 @@ def _float_weight_class(cls):
     return _FLOAT_WEIGHT[cls]
 
 def quanto_method(model, calib=None, wbits:int=8, abits:int=8, adaln:str='w8', progress:bool=True):
-    "optimum-quanto: int8/int4 weights, int8 activations with static scales calibrated on the SPEC §6 set."
+    "optimum-quanto: int8/int4 weights, int8 activations with static scales calibrated on the calibration set of nbs/07_calibration.ipynb."
     import copy, torch, optimum.quanto as oq
     from qdit.qmodel import calib_batches
     quanto_check(wbits, abits, adaln)
