@@ -12,7 +12,8 @@ from .quant import packed_bytes
 # %% auto #0
 __all__ = ['STUDY', 'adaln_fields', 'qdit_method', 'rtn_method', 'qdiffusion_method', 'smoothquant_method', 'ptq4dit_method',
            'gptq_static_method', 'torchao_check', 'torchao_method', 'quanto_check', 'quanto_method', 'ladder',
-           'study_jobs', 'study_rows', 'study_table', 'realisation_spread', 'adaln_summary', 'order_check']
+           'study_jobs', 'study_rows', 'study_table', 'realisation_spread', 'adaln_summary', 'order_check',
+           'study_readme']
 
 # %% ../nbs/12_methods.ipynb #ed66e8d1
 def adaln_fields(model, adaln:str='quant', wbits:int=4) -> dict:
@@ -238,3 +239,12 @@ def order_check(rows:list, adaln:str='w8') -> str:
     return (f"FID, seed 0, adaLN {adaln}: full precision {fp:.2f}, Q-DiT {qm:.2f}" + (f" ± {qs:.2f} ({len(q)} calibration seeds)"
             if len(q) > 1 else '') + f", RTN {rtn:.2f}. Q-DiT below RTN: {ok(qm < rtn)}; RTN not below full precision: "
             f"{ok(rtn >= fp)}; Q-DiT not below full precision beyond its spread: {ok(qm + qs >= fp)}.")
+
+def study_readme(rows:list, fp_bytes:float) -> str:
+    "The README block of the defaults study: the table, the adaLN options per method, Q-DiT's realisation spread, the ordering checks."
+    spread = {a: s for a in ADALN if (s := realisation_spread(rows, 'qdit', a))}
+    sp = '\n'.join(f"- Q-DiT, adaLN {a}, calibration {b}: " + ', '.join(f"{m} {fmt_ms(s, m)}" for m in s) +
+                   f" ({s['fid']['n']} calibration seeds)" for a, d in spread.items() for b, s in d.items() if s['fid']['n'] > 1)
+    return '\n\n'.join(x for x in (study_table(rows, fp_bytes), adaln_summary(rows, fp_bytes),
+                                    'GPTQ realisation spread (calibration seeds):\n\n' + sp if sp else '',
+                                    order_check(rows, 'w8'), order_check(rows, 'quant')) if x)
