@@ -2,6 +2,7 @@
 #   make reproduce   run the notebooks in order on the embedded model (PROTOCOL=quick by default, PROTOCOL=full for
 #                    the protocol behind the committed figures and tables); reuses cached artefacts, so it resumes
 #   make test        nbdev_test plus the checks that notebooks are clean and qdit/ is in sync with them
+#   make results     RESULTS.md and README.md regenerated from the records (make readme: the README alone)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,7 +12,7 @@ STAMP := $(VENV)/.qdit-installed
 NBS := $(sort $(filter-out nbs/_%,$(wildcard nbs/[0-9]*.ipynb)))
 FMNIST_DEB_DIR := /usr/share/datasets/fashion-mnist
 
-.PHONY: install data test check-clean check-export reproduce lab
+.PHONY: install data test check-clean check-export reproduce results readme lab
 
 $(STAMP): settings.ini setup.py constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,8 +50,19 @@ reproduce: $(STAMP) data
 	for nb in $(NBS); do echo "== $$nb (PROTOCOL=$(PROTOCOL))"; \
 	  (cd nbs && QDIT_PROTOCOL=$(PROTOCOL) ../$(BIN)/jupyter nbconvert --to notebook --execute \
 	     --ExecutePreprocessor.timeout=-1 --output-dir ../build/executed ../$$nb) || exit 1; done; \
-	$(BIN)/python -c "from qdit.evaluate import note_run_time; note_run_time('make reproduce', '$(PROTOCOL)', $$(date +%s) - $$start, new_records=$$(cat data/results/records.jsonl | wc -l) - $$n0)"
+	$(BIN)/python -c "from qdit.report import note_run_time; note_run_time('make reproduce', '$(PROTOCOL)', $$(date +%s) - $$start, new_records=$$(cat data/results/records.jsonl | wc -l) - $$n0)"
 	@echo "reproduce: done. Executed notebooks (with figures) in build/executed/, figures in figures/, records in data/results/."
+
+# RESULTS.md's blocks that the records alone determine, then the README (nbs/index.ipynb, executed: its claims table
+# is computed from the records)
+results: $(STAMP)
+	$(BIN)/python -c "from qdit.report import write_results; print(write_results())"
+	$(MAKE) readme
+
+readme: $(STAMP)
+	cd nbs && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace --log-level WARN index.ipynb
+	$(BIN)/nbdev_clean --fname nbs/index.ipynb
+	$(BIN)/python -c "from qdit.report import write_readme; write_readme()"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab nbs

@@ -11,7 +11,7 @@ from safetensors.torch import save_file, load_file
 from safetensors import safe_open
 from .core import data_path, key_hash, check_safetensors
 from .model import load_dit, weights_sha256
-from .sampler import make_scheduler, denoise, model_sample_shape, null_class_of
+from .sampler import make_scheduler, denoise, model_sample_shape, null_class_of, PROTOCOL
 
 # %% auto #0
 __all__ = ['BRANCHES', 'collect_calibration', 'calibration_key', 'calibration_file', 'calibration_set', 'default_calibration']
@@ -20,7 +20,7 @@ __all__ = ['BRANCHES', 'collect_calibration', 'calibration_key', 'calibration_fi
 BRANCHES = ('both', 'cond')   # 'both': conditional and null-class inputs of each picked step; 'cond': the paper's code
 
 @torch.no_grad()
-def collect_calibration(model, n_batches:int=16, batch_size:int=16, steps:int=50, cfg:float=1.5, seed:int=0,
+def collect_calibration(model, n_batches:int=16, batch_size:int=16, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, seed:int=0,
                         branches:str='both', progress:bool=True) -> dict:
     "The calibration triples {'x': x_t, 't': timesteps, 'y': labels}: conditional, then (with 'both') null-class."
     if batch_size > steps:
@@ -47,8 +47,8 @@ def calibration_file(seed:int=0, branches:str='both') -> Path:
     "Where the shipped model's calibration set of `seed` lives (data/calibration/)."
     return data_path('calibration', f"calib_seed{seed}{'' if branches == 'both' else '_' + branches}.safetensors")
 
-def calibration_set(model, model_hash:str, path=None, n_batches:int=16, batch_size:int=16, steps:int=50,
-                    cfg:float=1.5, seed:int=0, branches:str='both', progress:bool=True) -> dict:
+def calibration_set(model, model_hash:str, path=None, n_batches:int=16, batch_size:int=16, steps:int=PROTOCOL.steps,
+                    cfg:float=PROTOCOL.cfg, seed:int=0, branches:str='both', progress:bool=True) -> dict:
     "The cached calibration set of `model` (built and saved when missing or stale)."
     proto = dict(n_batches=n_batches, batch_size=batch_size, steps=steps, cfg=cfg, seed=seed)
     if branches != 'cond': proto['branches'] = branches       # the paper's set keeps the keys it always had

@@ -10,6 +10,9 @@ import numpy as np
 import torch
 from safetensors import safe_open
 from filelock import FileLock
+import diffusers
+import torchmetrics
+from importlib.metadata import version, PackageNotFoundError
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'proj_root', 'proj_path', 'data_path', 'figures_path', 'results_path', 'cache_path', 'protocol',
@@ -110,8 +113,6 @@ def cpu_model() -> str:
 
 def versions() -> dict:
     "Versions of the libraries a result depends on, and the machine it ran on."
-    import diffusers, torchmetrics
-    from importlib.metadata import version, PackageNotFoundError
     try: qv = version('qdit')
     except PackageNotFoundError: qv = 'dev'
     return dict(qdit=qv, python=platform.python_version(), torch=torch.__version__, diffusers=diffusers.__version__,

@@ -15,6 +15,7 @@ from torchmetrics.image.inception import InceptionScore
 from .core import data_path, file_sha256, check_safetensors
 from .data import load_fmnist, to_model_space
 from .classifier import load_classifier, CLASSIFIER_DIR
+from torchmetrics.functional.image import peak_signal_noise_ratio
 
 # %% auto #0
 __all__ = ['REF_STATS_FILE', 'INCEPTION_ENV', 'extract_features', 'feature_stats', 'frechet_distance', 'inception_score',
@@ -143,7 +144,6 @@ def real_floor(n:int=1000, data_root=None, stats=None, net=None) -> dict:
 # %% ../nbs/06_metrics.ipynb #5c417723
 def paired_metrics(images:torch.Tensor, reference:torch.Tensor, net=None, data_range:float=2.0) -> dict:
     "How close `images` are to `reference` images generated from the same noise and labels (e.g. full precision)."
-    from torchmetrics.functional.image import peak_signal_noise_ratio
     if images.shape != reference.shape:
         raise ValueError(f"paired images must have the same shape, got {tuple(images.shape)} and {tuple(reference.shape)}")
     net = net or load_classifier()

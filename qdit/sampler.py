@@ -4,21 +4,39 @@
 
 # %% ../nbs/03_sampler.ipynb #cdbc79bb
 from __future__ import annotations
-import math, os
+import math, os, dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 from tqdm.auto import tqdm
 from .model import NULL_CLASS
+from safetensors.torch import save_file, load_file
 
 # %% auto #0
-__all__ = ['SCHEDULERS', 'make_scheduler', 'paired_inputs', 'null_class_of', 'guided_output', 'denoise', 'model_sample_shape',
-           'sample', 'clear_checkpoint']
+__all__ = ['PROTOCOL', 'SCHEDULERS', 'Protocol', 'make_scheduler', 'paired_inputs', 'null_class_of', 'guided_output', 'denoise',
+           'model_sample_shape', 'sample', 'clear_checkpoint']
+
+# %% ../nbs/03_sampler.ipynb #345f3fdf
+@dataclass(frozen=True)
+class Protocol:
+    "A sampling protocol: `n` paired samples from `seed`, `steps` steps of `scheduler`, guidance scale `cfg`."
+    n:int = 1000
+    seed:int = 0
+    steps:int = 50
+    cfg:float = 1.5
+    scheduler:str = 'ddim'
+
+    def as_dict(self) -> dict:
+        "What a result record stores under 'protocol' (and is keyed by)."
+        return dataclasses.asdict(self)
+
+PROTOCOL = Protocol()   # the default of every sampling call, evaluation, calibration set and command line
 
 # %% ../nbs/03_sampler.ipynb #4e942f9a
 SCHEDULERS = ('ddim', 'ddpm')
 
-def make_scheduler(kind:str='ddim', steps:int=50, num_train_timesteps:int=1000):
+def make_scheduler(kind:str='ddim', steps:int=PROTOCOL.steps, num_train_timesteps:int=1000):
     "A diffusers scheduler for sampling (`ddim`: eta 0, linspace, no clipping; `ddpm`: learned variance)."
     common = dict(num_train_timesteps=num_train_timesteps, beta_schedule='linear', beta_start=1e-4, beta_end=0.02,
                   clip_sample=False, timestep_spacing='linspace')
@@ -43,7 +61,7 @@ def null_class_of(model) -> int:
     cfg = getattr(model, 'config', None)
     return int(getattr(cfg, 'num_embeds_ada_norm', NULL_CLASS) or NULL_CLASS)
 
-def guided_output(model, x, t, y, cfg:float=1.5, null_class:int|None=None):
+def guided_output(model, x, t, y, cfg:float=PROTOCOL.cfg, null_class:int|None=None):
     "Model output (noise channels guided, variance channels conditional) at timestep `t` for labels `y`."
     C, B = x.shape[1], x.shape[0]
     null_class = null_class_of(model) if null_class is None else null_class
@@ -56,7 +74,7 @@ def guided_output(model, x, t, y, cfg:float=1.5, null_class:int|None=None):
 
 # %% ../nbs/03_sampler.ipynb #64f08825
 @torch.no_grad()
-def denoise(model, x, y, scheduler, cfg:float=1.5, generator=None, callback=None):
+def denoise(model, x, y, scheduler, cfg:float=PROTOCOL.cfg, generator=None, callback=None):
     "Run `x` (noise) to a sample with `scheduler`; `callback(i, t, x)` sees each step's input."
     C = x.shape[1]
     for i, t in enumerate(scheduler.timesteps):
@@ -73,8 +91,8 @@ def model_sample_shape(model) -> tuple:
 @torch.no_grad()
 def sample(model,                      # a DiT (or anything called as model(x, t, y).sample)
            n:int=100, seed:int=0,      # number of samples; the seed that fixes noise and labels
-           steps:int=50, cfg:float=1.5,
-           scheduler:str='ddim',       # 'ddim' or 'ddpm'
+           steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg,
+           scheduler:str=PROTOCOL.scheduler,       # 'ddim' or 'ddpm'
            batch_size:int=250,
            noise=None, labels=None,    # explicit paired inputs (default: paired_inputs(n, seed, ...))
            decode=None,                # latents -> images (latent models only)
@@ -105,14 +123,12 @@ def _batch_path(prefix, b0:int) -> Path: return Path(f'{prefix}.b{b0}.safetensor
 def _save_batch(prefix, b0:int, images, labels):
     "Keep one finished batch (written to a temporary file, then renamed: an interrupted write leaves no batch)."
     if prefix is None: return
-    from safetensors.torch import save_file
     p = _batch_path(prefix, b0); p.parent.mkdir(parents=True, exist_ok=True); tmp = p.with_name(p.name + '.tmp')
     save_file({'images': images.contiguous(), 'labels': labels.contiguous()}, tmp); os.replace(tmp, p)
 
 def _load_batch(prefix, b0:int, labels):
     "A kept batch, if there is one for these labels (anything else is an error: the prefix names another sampling run)."
     if prefix is None or not _batch_path(prefix, b0).exists(): return None
-    from safetensors.torch import load_file
     t = load_file(_batch_path(prefix, b0))
     if not torch.equal(t['labels'], labels.cpu()):
         raise ValueError(f"{_batch_path(prefix, b0)} holds another run's batch (its labels differ): use another checkpoint prefix")

@@ -16,6 +16,7 @@ from .core import set_threads, data_path, versions, device_label
 from .data import load_fmnist, to_model_space, fmnist_hash
 from .model import (build_dit, fmnist_dit_config, save_dit, load_dit, weights_sha256, provenance, NULL_CLASS,
                         default_model_dir)
+import matplotlib.pyplot as plt
 
 # %% auto #0
 __all__ = ['train_scheduler', 'diffusion_tables', 'normal_kl', 'discretized_gaussian_nll', 'dit_loss', 'load_checkpoint',
@@ -274,7 +275,6 @@ def bench_train_step(config=None, batch_size:int=128, reps:int=3) -> dict:
 # %% ../nbs/04_train.ipynb #a6b7c8d9
 def plot_fid_curve(prov:dict, floor:float|None=None):
     "FID, recall and class accuracy of a run's EMA snapshots against training steps, from its provenance record."
-    import matplotlib.pyplot as plt
     rows = prov['fid_curve'] + prov.get('fid_final', [])
     rows = sorted(rows, key=lambda r: r['step'])
     steps = [r['step'] for r in rows]

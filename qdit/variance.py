@@ -8,7 +8,11 @@ import numpy as np
 import torch
 from .quant import fake_quant, quant_error
 from .qmodel import quant_layers, KINDS, QuantConfig, quantize_dit
-from .sampler import paired_inputs, model_sample_shape, make_scheduler, denoise
+from .sampler import paired_inputs, model_sample_shape, make_scheduler, denoise, PROTOCOL
+import matplotlib.pyplot as plt
+import ipywidgets as w
+from tqdm.auto import tqdm
+from .evaluate import markdown_table
 
 # %% auto #0
 __all__ = ['ChannelStats', 'weight_channel_stats', 'collect_activation_stats', 'step_ranges', 'layer_summary', 'layer_inputs',
@@ -38,7 +42,7 @@ def weight_channel_stats(W:torch.Tensor) -> dict:
 
 # %% ../nbs/14_variance.ipynb #72c75eef
 @torch.no_grad()
-def collect_activation_stats(model, n:int=32, steps:int=50, cfg:float=1.5, seed:int=0, progress:bool=False) -> dict:
+def collect_activation_stats(model, n:int=32, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, seed:int=0, progress:bool=False) -> dict:
     "{layer: {'all': ChannelStats, 'steps': [ChannelStats per sampling step]}} of each quantized layer's input."
     layers = quant_layers(model); state = dict(step=0)
     stats = {n_: dict(all=ChannelStats(model.get_submodule(p[0]).in_features),
@@ -114,7 +118,6 @@ def single_layer_config(name:str, wbits:int=4, abits:int=8, group=32) -> QuantCo
 @torch.no_grad()
 def layer_output_sensitivity(model, calib:dict, wbits:int=4, abits:int=8, group=32, progress:bool=False) -> dict:
     "Relative model-output error (calibration inputs) when only that layer is quantized."
-    from tqdm.auto import tqdm
     ref = model(calib['x'], calib['t'], calib['y']).sample; out = {}
     for name in tqdm(quant_layers(model), desc='sensitivity', disable=not progress):
         q = quantize_dit(model, single_layer_config(name, wbits, abits, group), progress=False)
@@ -124,7 +127,6 @@ def layer_output_sensitivity(model, calib:dict, wbits:int=4, abits:int=8, group=
 # %% ../nbs/14_variance.ipynb #914ea965
 def plot_channel_ranges(model, stats:dict):
     "Box plots of the per-input-channel range of weights and activations, per layer."
-    import matplotlib.pyplot as plt
     names = list(quant_layers(model))
     fig, axs = plt.subplots(2, 1, figsize=(max(6, 0.22 * len(names)), 5.5), sharex=True)
     wdat = [weight_channel_stats(torch.cat([model.get_submodule(p).weight.detach() for p in quant_layers(model)[n]]))['range'].numpy() for n in names]
@@ -136,7 +138,6 @@ def plot_channel_ranges(model, stats:dict):
 
 def plot_step_heatmap(model, stats:dict, relative:bool=False):
     "Layer x sampling-step heatmap of the activation range (or of global range / per-step range if `relative`)."
-    import matplotlib.pyplot as plt
     names = [n for n in quant_layers(model) if not n.endswith('adaln')]
     M = torch.stack([step_ranges(stats[n]) for n in names]).numpy()
     if relative: M = np.stack([float(stats[n]['all'].max.max() - stats[n]['all'].min.min()) / np.maximum(m, 1e-12) for n, m in zip(names, M)])
@@ -148,7 +149,6 @@ def plot_step_heatmap(model, stats:dict, relative:bool=False):
 
 def plot_group_errors(curves:list, metric:str='w_and_a'):
     "Relative output error against group size, one line per layer kind (median over depth, band = min/max)."
-    import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     for kind in KINDS:
         cs = [c for c in curves if c['kind'] == kind]
@@ -163,7 +163,6 @@ def plot_group_errors(curves:list, metric:str='w_and_a'):
 
 def plot_sensitivity(sens:dict, panels:dict|None=None):
     "Bars of per-layer output error, plus one panel per {label: {layer: value}} (e.g. FID to FP), one layer quantized at a time."
-    import matplotlib.pyplot as plt
     names, panels = list(sens), {'output error': sens, **(panels or {})}
     fig, axs = plt.subplots(len(panels), 1, figsize=(max(6, 0.22 * len(names)), 2.4 * len(panels) + 0.6), sharex=True, squeeze=False)
     cols = [plt.cm.tab10(KINDS.index(x.split('.')[-1])) for x in names]
@@ -176,7 +175,6 @@ def plot_sensitivity(sens:dict, panels:dict|None=None):
 # %% ../nbs/14_variance.ipynb #4aa8dc20
 def explorer(model, stats:dict):
     "Interactive per-channel view (layer, step, weights or activations) for JupyterLab."
-    import ipywidgets as w, matplotlib.pyplot as plt
     names = list(quant_layers(model)); steps = len(next(iter(stats.values()))['steps'])
     def show(layer, step, what):
         if what == 'weights':
@@ -193,7 +191,6 @@ def explorer(model, stats:dict):
 # %% ../nbs/14_variance.ipynb #7fe7afa3
 def variance_readme(summary:dict, sensitivity:dict|None=None) -> str:
     "Markdown block: per-kind medians of the variance statistics, and how the sensitivity measures agree."
-    from qdit.evaluate import markdown_table
     p = summary['protocol']
     rows = [[k, f"{v['w_spread']:.2f}", f"{v['a_spread']:.2f}", v['a_outliers'], f"{v['drift']:.2f}", f"{v['static_overestimate']:.2f}"]
             for k, v in summary['by_kind'].items()]
