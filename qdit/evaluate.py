@@ -4,13 +4,15 @@
 
 # %% ../nbs/12_evaluate.ipynb #65231e58
 from __future__ import annotations
-import json, argparse, datetime, hashlib, inspect, warnings
+import json, os, sys, time, subprocess, argparse, datetime, hashlib, inspect, warnings
+from dataclasses import dataclass
+from accelerate import PartialState
 from pathlib import Path
 import numpy as np
 import torch
 from .core import (results_path, cache_path, data_path, key_hash, tensor_sha256, versions, numerics, model_bytes, timer,
                        sampling_device, device_label,
-                       append_jsonl, read_jsonl, set_threads, protocol, image_grid, BadFile)
+                       append_jsonl, read_jsonl, set_threads, protocol, image_grid, BadFile, save_json)
 from .model import load_dit, default_model_dir, weights_sha256
 from .sampler import sample, clear_checkpoint, SCHEDULERS, paired_inputs, model_sample_shape, null_class_of, PROTOCOL, Protocol
 from .data import subset_dir
@@ -25,9 +27,10 @@ from .core import proj_path
 
 # %% auto #0
 __all__ = ['RESULTS_FILE', 'SHIPPED_SAMPLES', 'METRICS', 'PAIRED_METRICS', 'record_key', 'find_record', 'floor_key',
-           'floor_record', 'fid_floor', 'model_fingerprint', 'reference_samples', 'twins_agreement',
-           'ship_reference_samples', 'evaluate_model', 'record_samples', 'eval_parser', 'cli_options', 'qdit_eval_cli',
-           'summarise', 'paired_differences', 'fmt_ms', 'markdown_table', 'update_block']
+           'floor_record', 'fid_floor', 'Processes', 'processes', 'model_fingerprint', 'reference_samples',
+           'twins_agreement', 'ship_reference_samples', 'evaluate_model', 'record_samples', 'eval_parser',
+           'cli_options', 'qdit_eval_cli', 'bench_processes', 'summarise', 'paired_differences', 'fmt_ms',
+           'markdown_table', 'update_block']
 
 # %% ../nbs/12_evaluate.ipynb #75a31e4c
 RESULTS_FILE = 'records.jsonl'
@@ -63,6 +66,39 @@ def fid_floor(n:int) -> float|None:
         except FileNotFoundError: _FLOORS[n] = None
     return _FLOORS[n]
 
+# %% ../nbs/12_evaluate.ipynb #2e059cf2
+@dataclass(frozen=True)
+class Processes:
+    "Where this process stands among those `accelerate launch` started: `rank` of `world` (a plain run: 0 of 1)."
+    rank:int = 0
+    world:int = 1
+
+    @property
+    def main(self) -> bool: return self.rank == 0
+
+    def barrier(self):
+        "Wait until every process gets here."
+        if self.world > 1: PartialState().wait_for_everyone()
+
+    def finish(self):
+        "Leave the process group once the shared work is done (the main process then measures alone)."
+        if self.world > 1 and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+
+def processes() -> Processes:
+    "This process among those `accelerate launch` started (through `PartialState`); a plain run is rank 0 of 1."
+    if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return Processes()
+    s = PartialState(cpu=not torch.cuda.is_available())     # no GPU: CPU processes that meet through gloo
+    return Processes(s.process_index, s.num_processes)
+
+def _sample_shared(model, proto:dict, batch_size:int, progress:bool, checkpoint, ps:Processes):
+    "`sample` under `proto`; with several processes, each first draws its share of the batches into `checkpoint`."
+    kw = dict(n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'], scheduler=proto['scheduler'],
+              batch_size=batch_size, checkpoint=checkpoint)
+    if ps.world > 1:
+        sample(model, progress=progress, shard=(ps.rank, ps.world), **kw)
+        ps.barrier()
+    return sample(model, progress=progress, **kw)
+
 # %% ../nbs/12_evaluate.ipynb #38513442
 def _calibration_of(model, sha:str, weights:Path, seed:int=0, branches:str='both') -> dict:
     "The calibration set (seed `seed`) of the model at `weights` (the shipped model's seed-0 sets are in data/calibration/)."
@@ -96,16 +132,18 @@ def _partial(what:str, batch_size:int, device=None) -> Path:
     where = {} if device is None or torch.device(device).type == 'cpu' else dict(device=device_label(device))   # CPU keys as before
     return cache_path('partial', key_hash(dict(what=what, batch_size=batch_size, numerics=numerics(), **where)), mkdir=True)
 
-def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True, images=None, labels=None):
+def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True, images=None, labels=None, ps=None):
     "Full-precision samples of `model` under `proto`: shipped in data/samples/, else cached in data/cache/samples/ (drawn when missing)."
     name = _fp_name(model, proto, batch_size); path = cache_path('samples', name, mkdir=True)
     if images is not None: _save_samples(path, images, labels); return images, labels
     for p in (data_path(SHIPPED_SAMPLES, name), path):
         if (got := _load_samples(p)) is not None: return got
-    ck = _partial(name, batch_size)
-    images, labels = sample(model, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
-                            scheduler=proto['scheduler'], batch_size=batch_size, progress=progress, checkpoint=ck)
-    out = reference_samples(model, proto, batch_size, images=images, labels=labels); clear_checkpoint(ck)
+    ck, ps = _partial(name, batch_size), ps or Processes()
+    images, labels = _sample_shared(model, proto, batch_size, progress, ck, ps)
+    ps.barrier()                       # every process has read every batch
+    if not ps.main: return images, labels
+    out = reference_samples(model, proto, batch_size, images=images, labels=labels)
+    clear_checkpoint(ck)
     return out
 
 def twins_agreement(model, proto:dict, images:torch.Tensor, k:int=24) -> dict:
@@ -126,7 +164,7 @@ def ship_reference_samples(model, proto:dict, batch_size:int=250, progress:bool=
     return dst
 
 def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int, sha:str, weights:Path, progress:bool,
-                    calib_seed:int=0, checkpoint=None, device=None, calib_branches:str='both'):
+                    calib_seed:int=0, checkpoint=None, device=None, calib_branches:str='both', ps=None):
     """Apply `method` to `model` and sample under `proto`: (quantized model, images, labels, quantize timer, sample timer).
     The quantize timer's `calib_s` is the part of its `s` spent loading or drawing the calibration set."""
     tc = {'s': 0.}
@@ -140,9 +178,7 @@ def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int,
     moved = device is not None and torch.device(device).type != 'cpu'
     if moved: qmodel.to(device)              # quantized on the CPU, sampled on `device`; noise and labels are drawn on the CPU
     try:
-        with timer() as ts: images, labels = sample(qmodel, n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
-                                                    scheduler=proto['scheduler'], batch_size=batch_size, progress=progress,
-                                                    checkpoint=checkpoint)
+        with timer() as ts: images, labels = _sample_shared(qmodel, proto, batch_size, progress, checkpoint, ps or Processes())
     finally:
         if moved: qmodel.to('cpu')           # `model` itself when the method quantizes nothing ('fp'): the caller's model stays put
     return qmodel, images, labels, tq, ts
@@ -178,10 +214,15 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     if not compute: return old
     if old is not None and (not paired or 'psnr_to_fp' in old['metrics']): return old   # older records lack the paired metrics
     model = model if model is not None else load_dit(weights)
-    if paired: fp_images, _ = reference_samples(model, proto, batch_size, progress)   # before the method touches anything
+    ps = processes()                # under `accelerate launch` each process draws a share of the batches
+    progress = progress and ps.main
+    if paired: fp_images, _ = reference_samples(model, proto, batch_size, progress, ps=ps)   # before the method touches anything
     ck = _partial(key, batch_size, dev)   # finished batches survive an interruption; the rerun draws only the missing ones
     qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress,
-                                                     calib_seed, ck, dev, calib_branches)
+                                                     calib_seed, ck, dev, calib_branches, ps)
+    ps.barrier()                    # every process has read every batch: the main process measures and stores the record
+    ps.finish()                     # alone: torchmetrics would otherwise try to sync its states with the other processes
+    if not ps.main: return None
     if method == 'fp' and dev.type == 'cpu': reference_samples(model, proto, batch_size, images=images, labels=labels)   # later methods pair with these
     with timer() as tm:
         metrics = evaluate_images(images, labels)
@@ -249,6 +290,7 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument('--batch-size', type=_positive(int), default=250)
     p.add_argument('--threads', type=_positive(int), default=None)
     p.add_argument('--save', action='store_true', help='append the record to data/results/records.jsonl')
+    p.add_argument('--results', default=None, help='with --save: the records file (default data/results/records.jsonl)')
     p.add_argument('--tag', default=None, help='label stored in the record (e.g. fp-headline groups the README headline rows)')
     p.add_argument('--no-reuse', action='store_true', help='recompute even if a matching record exists')
     p.add_argument('--device', default=None, help="where sampling runs: 'cpu' (default) or 'cuda' (quantization and metrics stay on the CPU)")
@@ -291,13 +333,35 @@ def qdit_eval_cli(argv=None):
         rec = evaluate_model(None, n=a.n, seed=a.seed, steps=a.steps, cfg=a.cfg, scheduler=a.scheduler, method=a.method,
                              options=cli_options(a), batch_size=a.batch_size, weights=a.model, save=a.save,
                              reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag, calib_seed=a.calib_seed, device=a.device,
-                             calib_branches=a.calib)
+                             calib_branches=a.calib, results=a.results)
     except BadFile as e: p.exit(2, f"qdit_eval: error: {e}\n")            # a file qdit cannot use: one line, status 2
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_eval: error: {e}\n")
-    if rec is not None and 'fid_floor' not in rec['metrics']:      # records stored before the floor was part of them
+    if rec is None: return                                          # another process of `accelerate launch` prints it
+    if 'fid_floor' not in rec['metrics']:                           # records stored before the floor was part of them
         rec['metrics']['fid_floor'] = fid_floor(rec['protocol']['n'])
     rec['fid_floor'] = rec['metrics']['fid_floor']
     print(json.dumps(rec, default=str))       # the record goes to stdout; the console script exits 0
+
+# %% ../nbs/12_evaluate.ipynb #0178f00d
+def bench_processes(n:int=256, steps:int=25, world:int|None=None, path=None) -> dict:
+    "Seconds of one `qdit_eval` run as 1 process of 1 thread, of `world` threads, and as `world` processes of 1 thread."
+    world = world or os.cpu_count() or 1
+    exe, seed = Path(sys.executable).parent, int(time.time()) % 100_000 + 1000   # a fresh seed: no kept batches to reuse
+    args = [str(exe/'qdit_eval'), '--n', str(n), '--steps', str(steps), '--seed', str(seed), '--quiet', '--no-reuse',
+            '--batch-size', '32']
+    runs = dict(single=[*args, '--threads', '1'], one=[*args, '--threads', str(world)],
+                many=[str(exe/'accelerate'), 'launch', '--multi_gpu', '--num_processes', str(world), '--num_machines', '1',
+                      '--mixed_precision', 'no', '--dynamo_backend', 'no', *args, '--threads', '1'])
+    out = dict(n=n, steps=steps, seed=seed, world=world, cpus=os.cpu_count(), versions=versions())
+    for k, cmd in runs.items():
+        with timer() as t: r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': str(world) if k == 'one' else '1'})
+        if r.returncode: raise RuntimeError(f"{k}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}")
+        out[f'{k}_s'] = round(t['s'], 2)
+        out[f'{k}_fid'] = json.loads([l for l in r.stdout.splitlines() if l.startswith('{')][-1])['metrics']['fid']
+    out['speedup'] = round(out['one_s'] / out['many_s'], 3)                 # against one process using every core
+    out['speedup_vs_single'] = round(out['single_s'] / out['many_s'], 3)    # against one process of one thread
+    if path is not None: save_json(out, path)
+    return out
 
 # %% ../nbs/12_evaluate.ipynb #f8df0a5f
 METRICS = ('fid', 'sfid', 'is', 'precision', 'recall', 'accuracy')

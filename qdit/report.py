@@ -23,7 +23,8 @@ from .results import BASELINES
 # %% auto #0
 __all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'results_readme', 'pending_note', 'update_results_blocks',
            'pending_jobs', 'find_job', 'qdit_results_cli', 'note_run_time', 'verdict', 'study_w4a8_claim',
-           'claims_rows', 'instrument_line', 'claims_table', 'render_readme', 'write_readme', 'write_results']
+           'claims_rows', 'instrument_line', 'claims_table', 'scaleout_line', 'render_readme', 'write_readme',
+           'write_results']
 
 # %% ../nbs/19_report.ipynb #18932c84
 def _na_note(recs:list) -> list:
@@ -265,6 +266,17 @@ def claims_table(records:list|None=None, model_sha:str|None=None) -> str:
     rows = [[r['claim'], r['paper'], r['ours'], r['verdict']] for r in claims_rows(records, model_sha)]
     line = instrument_line(records, model_sha)
     return (line + '\n\n' if line else '') + markdown_table(["the paper's claim", "paper", "ours", "verdict"], rows)
+
+# %% ../nbs/19_report.ipynb #6f8ad53d
+def scaleout_line(path=None) -> str:
+    "One sentence from `bench_processes`' record: what two processes bought on the machine that measured it."
+    path = Path(path or results_path('bench_processes.json'))
+    if not path.exists(): return ''
+    b = load_json(path)
+    return (f"Measured on a {b['cpus']}-core CPU ({b['n']} samples, DDIM {b['steps']}, full precision): {b['world']} "
+            f"processes of one thread took {b['many_s']:.1f} s, one process of one thread {b['single_s']:.1f} s "
+            f"({b['speedup_vs_single']:.2f}x) and one process of {b['world']} threads {b['one_s']:.1f} s "
+            f"({b['speedup']:.2f}x); FID {b['many_fid']:.4f} either way.")
 
 # %% ../nbs/19_report.ipynb #06f868ac
 def render_readme(nb=None) -> str:

@@ -98,17 +98,20 @@ def sample(model,                      # a DiT (or anything called as model(x, t
            decode=None,                # latents -> images (latent models only)
            num_classes:int|None=None, progress:bool=True, callback=None,
            checkpoint=None,            # path prefix: each finished batch is kept as <prefix>.b<first index>.safetensors and reused
+           shard=None,                 # (rank, world): draw only batches rank, rank + world, ... into `checkpoint`, return None
           ) -> tuple[torch.Tensor, torch.Tensor]:
     "Generate samples: returns (images, labels)."
     num_classes = num_classes or null_class_of(model)
     if noise is None: noise, labels = paired_inputs(n, seed, model_sample_shape(model), num_classes)
     if labels is None or len(labels) != len(noise): raise ValueError("noise and labels must be given together, one label per sample")
     if cfg < 1: raise ValueError(f"cfg must be >= 1 (1 = no guidance), got {cfg}")
+    if shard is not None and checkpoint is None: raise ValueError("shard needs a checkpoint: the batches are shared through it")
+    starts = [b0 for i, b0 in enumerate(range(0, len(noise), batch_size)) if shard is None or i % shard[1] == shard[0]]
     dev = next(model.parameters()).device
     sched = make_scheduler(scheduler, steps)
     outs = []
-    bar = tqdm(total=math.ceil(len(noise) / batch_size) * steps, desc=f'{scheduler} {steps} steps', disable=not progress, mininterval=2)
-    for b0 in range(0, len(noise), batch_size):
+    bar = tqdm(total=len(starts) * steps, desc=f'{scheduler} {steps} steps', disable=not progress, mininterval=2)
+    for b0 in starts:
         if (x := _load_batch(checkpoint, b0, labels[b0:b0 + batch_size])) is not None:
             outs.append(x); bar.update(steps); continue
         g = torch.Generator().manual_seed(seed * 1_000_003 + b0)   # DDPM noise drawn on the CPU: a GPU run pairs with CPU runs
@@ -116,7 +119,7 @@ def sample(model,                      # a DiT (or anything called as model(x, t
         x = denoise(model, noise[b0:b0 + batch_size].to(dev), labels[b0:b0 + batch_size].to(dev), sched, cfg, g, cb)
         outs.append((decode(x) if decode else x).float().cpu()); _save_batch(checkpoint, b0, outs[-1], labels[b0:b0 + batch_size])
     bar.close()
-    return torch.cat(outs), labels.cpu()
+    return None if shard is not None else (torch.cat(outs), labels.cpu())
 
 def _batch_path(prefix, b0:int) -> Path: return Path(f'{prefix}.b{b0}.safetensors')
 
