@@ -23,8 +23,8 @@ from .results import BASELINES
 # %% auto #0
 __all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'results_readme', 'pending_note', 'update_results_blocks',
            'pending_jobs', 'find_job', 'qdit_results_cli', 'note_run_time', 'verdict', 'study_w4a8_claim',
-           'claims_rows', 'instrument_line', 'claims_table', 'scaleout_line', 'render_readme', 'write_readme',
-           'write_results']
+           'claims_rows', 'instrument_line', 'claims_table', 'scaleout_line', 'packed_line', 'render_readme',
+           'write_readme', 'write_results']
 
 # %% ../nbs/19_report.ipynb #18932c84
 def _na_note(recs:list) -> list:
@@ -277,6 +277,16 @@ def scaleout_line(path=None) -> str:
             f"processes of one thread took {b['many_s']:.1f} s, one process of one thread {b['single_s']:.1f} s "
             f"({b['speedup_vs_single']:.2f}x) and one process of {b['world']} threads {b['one_s']:.1f} s "
             f"({b['speedup']:.2f}x); FID {b['many_fid']:.4f} either way.")
+
+# %% ../nbs/19_report.ipynb #2f9bc662
+def packed_line(path=None) -> str:
+    "One sentence from the stored packed-size measurement of DiT-XL/2 shapes (`nbs/20_packed.ipynb`)."
+    path = Path(path or results_path('packed_ratio_xl.json'))
+    if not path.exists(): return ''
+    r = load_json(path)['xl_w4_g128']
+    return (f"On DiT-XL/2 shapes at W4 with groups of 128 the packed file is {r['file_bytes'] / 2 ** 20:.0f} MiB, "
+            f"{r['ratio_unique']:.3f} of the released fp32 checkpoint's parameters ({r['ratio']:.3f} of diffusers' copy, "
+            "which repeats the embedders in every block).")
 
 # %% ../nbs/19_report.ipynb #06f868ac
 def render_readme(nb=None) -> str:
