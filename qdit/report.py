@@ -21,10 +21,10 @@ from .instrument import (fp_table, fp_bars, guidance_summary, study_rows, study_
 from .results import BASELINES
 
 # %% auto #0
-__all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'results_readme', 'pending_note', 'update_results_blocks',
-           'pending_jobs', 'find_job', 'qdit_results_cli', 'note_run_time', 'verdict', 'study_w4a8_claim',
-           'claims_rows', 'instrument_line', 'claims_table', 'scaleout_line', 'packed_line', 'render_readme',
-           'write_readme', 'write_results']
+__all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIFT', 'LADDER_CLAIMS', 'results_readme',
+           'pending_note', 'update_results_blocks', 'pending_jobs', 'find_job', 'qdit_results_cli', 'note_run_time',
+           'verdict', 'study_w4a8_claim', 'variance_claims', 'ladder_claims', 'claims_rows', 'instrument_line',
+           'claims_table', 'scaleout_line', 'packed_line', 'render_readme', 'write_readme', 'write_results']
 
 # %% ../nbs/19_report.ipynb #18932c84
 def _na_note(recs:list) -> list:
@@ -242,10 +242,51 @@ def study_w4a8_claim(rows:list) -> dict|None:
     return dict(ours=ours, verdict=part + f"{verdict(s['fid'], base[bf]['fid'])} (FID); "
                 f"{verdict(s['fid_to_fp'], base[bp]['fid_to_fp'])} (FID to FP)")
 
-def claims_rows(records:list, model_sha:str) -> list[dict]:
+SPREAD, DRIFT = 2.0, 1.5   # "varies": the widest channel's range over the median channel's; the widest step's over the narrowest
+
+def variance_claims(summary:dict|None, model_sha:str) -> dict:
+    "The channel and timestep claims from the variance summary of `nbs/14_variance.ipynb`, if it is the shipped model's."
+    if not summary or summary.get('model_sha256') != model_sha: return {}
+    bk, p = summary['by_kind'], summary['protocol']
+    where = f"medians over depth, {p['n']} samples x {p['steps']} DDIM steps"
+    a = {k: v['a_spread'] for k, v in bk.items()}
+    w = {k: v['w_spread'] for k, v in bk.items()}
+    d = {k: v['drift'] for k, v in bk.items()}
+    fmt = lambda m: ', '.join(f"{k} {v:.1f}" for k, v in m.items())
+    ok = lambda m, lo: sum(v >= lo for v in m.values()) > len(m) / 2
+    return dict(channels=dict(ours=f"widest / median channel range: activations {fmt(a)}; weights {fmt(w)} ({where})",
+                              verdict=('holds' if ok(a, SPREAD) else 'does not hold here') +
+                                      f" (activations: {SPREAD:g}x or more in most layer kinds)"),
+                timesteps=dict(ours=f"widest / narrowest step's activation range: {fmt(d)} ({where})",
+                               verdict=('holds' if ok(d, DRIFT) else 'does not hold here') +
+                                       f" ({DRIFT:g}x or more in most layer kinds)"))
+
+LADDER_CLAIMS = dict(groups=('RTN', '+ group'), dynamic=('+ group', '+ dynamic'), gptq=('+ dynamic', '+ GPTQ'))
+
+def ladder_claims(recs:list, model_sha:str, proto:str) -> dict:
+    "The groups, dynamic-activation and GPTQ claims from the ablation ladder's records: each rung against the one before."
+    out = {}
+    for key, (a, b) in LADDER_CLAIMS.items():
+        parts, verdicts = [], []
+        for st in ('W4A8', 'W4A4'):
+            rung = lambda lab: [r for r in recs if r.get('tag') == 'ladder' and r.get('setting') == st and 'metrics' in r
+                                and r['rung'].startswith(lab) and r.get('model_sha256', model_sha) == model_sha]
+            ra, rb = rung(a), rung(b)
+            if not (ra and rb): continue
+            sa, sb = summarise(ra, ('fid', 'fid_to_fp')), summarise(rb, ('fid', 'fid_to_fp'))
+            n = ra[0]['protocol']['n']
+            parts.append(f"{st}: FID to FP {_ms(sa['fid_to_fp'])} → {_ms(sb['fid_to_fp'])}, FID {_ms(sa['fid'])} → {_ms(sb['fid'])}")
+            v = verdict(sb['fid_to_fp'], sa['fid_to_fp']['mean'] - sa['fid_to_fp']['std'])   # beyond both spreads
+            v = v if v == 'holds' else 'holds within spread' if sb['fid_to_fp']['mean'] < sa['fid_to_fp']['mean'] else 'does not hold here'
+            verdicts.append(f"{st} {v}" + (' (one seed: no spread)' if sb['fid_to_fp']['n'] == 1 else ''))
+        if parts:
+            out[key] = dict(ours='; '.join(parts) + f" ({proto} protocol, {n} samples)", verdict='; '.join(verdicts) + ' (FID to FP)')
+    return out
+
+def claims_rows(records:list, model_sha:str, variance:dict|None=None, ladder:dict|None=None) -> list[dict]:
     "One row per claim of the paper: what we measured on the model `model_sha`, and the verdict."
     study = study_rows(records, model_sha)
-    measured = dict(w4a8=study_w4a8_claim(study))
+    measured = dict(w4a8=study_w4a8_claim(study), **variance_claims(variance, model_sha), **(ladder or {}))
     return [dict(key=k, claim=c, paper=p, **(measured.get(k) or dict(ours=NOT_MEASURED, verdict=f'run {HOW[k]}')))
             for k, c, p in PAPER_CLAIMS]
 
@@ -261,9 +302,15 @@ def instrument_line(records:list, model_sha:str) -> str:
 
 def claims_table(records:list|None=None, model_sha:str|None=None) -> str:
     "The README's claims table, generated from the records of the shipped model."
-    records = read_jsonl(results_path(RESULTS_FILE)) if records is None else records
+    stored = records is None
+    records = read_jsonl(results_path(RESULTS_FILE)) if stored else records
     model_sha = model_sha or weights_sha256()
-    rows = [[r['claim'], r['paper'], r['ours'], r['verdict']] for r in claims_rows(records, model_sha)]
+    vpath = results_path('variance_summary.json')
+    variance = load_json(vpath) if stored and vpath.exists() else None
+    ladder = {}
+    for proto in ('quick', 'full') if stored else ():        # the full protocol's ladder, where it has one, wins
+        ladder.update(ladder_claims(protocol_records(proto), model_sha, proto))
+    rows = [[r['claim'], r['paper'], r['ours'], r['verdict']] for r in claims_rows(records, model_sha, variance, ladder)]
     line = instrument_line(records, model_sha)
     return (line + '\n\n' if line else '') + markdown_table(["the paper's claim", "paper", "ours", "verdict"], rows)
 
