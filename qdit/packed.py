@@ -35,7 +35,8 @@ def pack_codes(q:torch.Tensor, bits:int) -> torch.Tensor:
     sb = storage_bits(bits)
     k = 8 // sb
     q = q.reshape(-1).to(torch.int16)
-    if len(q) and (q.min() < 0 or q.max() >= 2 ** bits): raise ValueError(f"codes must lie in [0, {2 ** bits}) for {bits} bits")
+    if len(q) and (q.min() < 0 or q.max() >= 2 ** bits):
+        raise ValueError(f"codes must lie in [0, {2 ** bits}) for {bits} bits")
     q = torch.cat([q, q.new_zeros((-len(q)) % k)]).to(torch.uint8).reshape(-1, k)
     out = torch.zeros(len(q), dtype=torch.uint8)
     for i in range(k): out |= q[:, i] << (i * sb)
@@ -53,7 +54,8 @@ class PackedLinear(nn.Module):
     def __init__(self, in_features:int, out_features:int, bits:int, block:tuple, n_blocks:tuple, bias:bool=True,
                  act=None):
         super().__init__()
-        self.in_features, self.out_features, self.wbits, self.block, self.act = in_features, out_features, bits, tuple(block), act
+        self.in_features, self.out_features, self.wbits, self.act = in_features, out_features, bits, act
+        self.block = tuple(block)
         n = in_features * out_features
         self.register_buffer('packed', torch.zeros(-(-n // (8 // storage_bits(bits))), dtype=torch.uint8))
         self.register_buffer('scale', torch.zeros(n_blocks, dtype=torch.float16))
@@ -64,7 +66,8 @@ class PackedLinear(nn.Module):
     def from_qlinear(cls, ql:QLinear):
         "The packed form of a quantized `QLinear` (its input quantizer is shared, not copied)."
         z = ql.zero
-        if not torch.equal(z, z.round()) or z.min() < 0 or z.max() > 255: raise ValueError("zero points must be integer codes")
+        if not torch.equal(z, z.round()) or z.min() < 0 or z.max() > 255:
+            raise ValueError("zero points must be integer codes")
         m = cls(ql.in_features, ql.out_features, ql.wbits, ql.block, tuple(ql.scale.shape), ql.bias is not None, ql.act)
         m.packed.copy_(pack_codes(ql.qweight, ql.wbits))
         m.scale.copy_(ql.scale.half())
@@ -88,7 +91,8 @@ PACKED_FILE = 'qdit_packed.safetensors'
 
 def to_packed(qmodel) -> nn.Module:
     "A copy of a quantized DiT whose quantized linears are `PackedLinear`s."
-    if not hasattr(qmodel, 'qdit_config'): raise ValueError("not a quantized model (quantize it with quantize_dit first)")
+    if not hasattr(qmodel, 'qdit_config'):
+        raise ValueError("not a quantized model (quantize it with quantize_dit first)")
     m = copy.deepcopy(qmodel)
     for name, mod in list(m.named_modules()):
         for cn, child in list(mod.named_children()):
@@ -111,10 +115,12 @@ def save_packed(qmodel, out, source_sha256:str='') -> Path:
     content stored once (diffusers' DiT-XL/2 repeats the timestep and class embedders in every block)."""
     pm = to_packed(qmodel)
     params = dict(pm.named_parameters(remove_duplicate=False))
-    sd = {k: (v.detach().half() if k in params and v.is_floating_point() else v.detach()) for k, v in pm.state_dict().items()}
+    half = lambda k, v: v.detach().half() if k in params and v.is_floating_point() else v.detach()
+    sd = {k: half(k, v) for k, v in pm.state_dict().items()}
     sd, alias = _dedupe(sd)
     meta = dict(qdit_packed_format=str(FORMAT), base=json.dumps(dict(qmodel.config), default=str),
-                quant=json.dumps(qmodel.qdit_config, default=str), source_sha256=source_sha256, aliases=json.dumps(alias))
+                quant=json.dumps(qmodel.qdit_config, default=str), source_sha256=source_sha256,
+                aliases=json.dumps(alias))
     p = Path(out)
     p.mkdir(parents=True, exist_ok=True)
     save_file(sd, str(p/PACKED_FILE), metadata=meta)
@@ -137,7 +143,8 @@ def packed_metadata(path) -> dict:
     fix = 'Write it again with qdit_quantize.'
     check_safetensors(p, 'a qdit packed checkpoint', fix)
     with safe_open(str(p), 'pt') as f: meta = f.metadata() or {}
-    if 'qdit_packed_format' not in meta: raise BadFile(f"{p}: not a qdit packed checkpoint (no format in its metadata). {fix}")
+    if 'qdit_packed_format' not in meta:
+        raise BadFile(f"{p}: not a qdit packed checkpoint (no format in its metadata). {fix}")
     if int(meta['qdit_packed_format']) > FORMAT:
         raise BadFile(f"{p}: packed format {meta['qdit_packed_format']} is newer than this qdit reads ({FORMAT}); "
                       "update qdit to load it.")
@@ -150,7 +157,8 @@ def load_packed(path, source_sha256:str|None=None) -> nn.Module:
     if source_sha256 and meta.get('source_sha256') != source_sha256:
         raise BadFile(f"{p}: quantized from model {meta.get('source_sha256', '?')[:12]}, not {source_sha256[:12]}. "
                       "Quantize the model you meant with qdit_quantize --model.")
-    base = DiTTransformer2DModel.from_config({k: v for k, v in json.loads(meta['base']).items() if not k.startswith('_')})
+    config = {k: v for k, v in json.loads(meta['base']).items() if not k.startswith('_')}
+    base = DiTTransformer2DModel.from_config(config)
     m = _packed_skeleton(base.eval(), QuantConfig.from_dict(json.loads(meta['quant'])))
     sd = load_file(str(p))
     sd.update({k: sd[v] for k, v in json.loads(meta.get('aliases', '{}')).items() if v in sd})
@@ -175,7 +183,8 @@ def packed_ratio(model, cfg:QuantConfig, calib=None, out=None) -> dict:
     q = quantize_dit(model, cfg, calib=calib, progress=False)
     ps = list(model.state_dict(keep_vars=True).items())
     fp32 = sum(v.numel() for k, v in ps if isinstance(v, nn.Parameter)) * 4
-    unique = sum(v.numel() for v in _dedupe({k: v.detach() for k, v in ps if isinstance(v, nn.Parameter)})[0].values()) * 4
+    distinct = _dedupe({k: v.detach() for k, v in ps if isinstance(v, nn.Parameter)})[0]
+    unique = sum(v.numel() for v in distinct.values()) * 4
     with tempfile.TemporaryDirectory() as d: size = save_packed(q, out or d).stat().st_size
     return dict(file_bytes=size, fp32_bytes=fp32, ratio=round(size / fp32, 4), ratio_unique=round(size / unique, 4))
 
@@ -189,7 +198,8 @@ def quantize_parser():
     p.add_argument('--wbits', type=_bits, default=None, help='weight bits, 2..8')
     p.add_argument('--abits', type=_bits, default=None, help='activation bits, 2..8 (16 = full precision)')
     p.add_argument('--group', type=_group, default=None, help="group size g, 'channel' or 'tensor'")
-    p.add_argument('--adaln', choices=('quant', 'rtn', 'w8', 'fp'), default=None, help='what to do with the adaLN projections')
+    p.add_argument('--adaln', choices=('quant', 'rtn', 'w8', 'fp'), default=None,
+                   help='what to do with the adaLN projections')
     p.add_argument('--config', default=None, help='a QuantConfig JSON file (e.g. a searched one)')
     p.add_argument('--calib-seed', type=_positive(int, 0), default=0, help='seed of the calibration set')
     p.add_argument('--threads', type=_positive(int), default=None)
@@ -212,7 +222,8 @@ def qdit_quantize_cli(argv=None):
             opts = dict(config=QuantConfig.load(a.config).to_dict())
         opts = method_options(a.method, opts)
         model, sha = load_dit(weights), weights_sha256(weights)
-        q = METHODS[a.method](model, calib=lambda: _calibration_of(model, sha, weights, a.calib_seed), progress=False, **opts)
+        calib = lambda: _calibration_of(model, sha, weights, a.calib_seed)
+        q = METHODS[a.method](model, calib=calib, progress=False, **opts)
         f = save_packed(q, a.out, source_sha256=sha)
     except BadFile as e: p.exit(2, f"qdit_quantize: error: {e}\n")
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_quantize: error: {e}\n")

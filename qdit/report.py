@@ -237,15 +237,17 @@ def study_w4a8_claim(rows:list) -> dict|None:
     bf = min(base, key=lambda m: base[m]['fid'])
     bp = min((m for m in base if 'fid_to_fp' in base[m]), key=lambda m: base[m]['fid_to_fp'])
     part = '' if len(base) == len(BASELINES) else f'partly measured ({len(base)} of {len(BASELINES)} baselines): '
-    ours = (f"FID {_ms(s['fid'])} ({s['fid']['n']} calibration seeds) vs {LABELS[bf]} {base[bf]['fid']:.2f} (FP {fp[0]:.2f}); "
-            f"FID to FP {_ms(s['fid_to_fp'])} vs {LABELS[bp]} {base[bp]['fid_to_fp']:.2f}; 500 samples, DDIM 25, seed 0")
+    ours = (f"FID {_ms(s['fid'])} ({s['fid']['n']} calibration seeds) vs {LABELS[bf]} {base[bf]['fid']:.2f} "
+            f"(FP {fp[0]:.2f}); FID to FP {_ms(s['fid_to_fp'])} vs {LABELS[bp]} {base[bp]['fid_to_fp']:.2f}; "
+            "500 samples, DDIM 25, seed 0")
     return dict(ours=ours, verdict=part + f"{verdict(s['fid'], base[bf]['fid'])} (FID); "
                 f"{verdict(s['fid_to_fp'], base[bp]['fid_to_fp'])} (FID to FP)")
 
-SPREAD, DRIFT = 2.0, 1.5   # "varies": the widest channel's range over the median channel's; the widest step's over the narrowest
+# "varies": the widest channel's range over the median channel's; the widest step's over the narrowest
+SPREAD, DRIFT = 2.0, 1.5
 
 def variance_claims(summary:dict|None, model_sha:str) -> dict:
-    "The channel and timestep claims from the variance summary of `nbs/14_variance.ipynb`, if it is the shipped model's."
+    "The channel and timestep claims from the variance summary of `nbs/14_variance.ipynb` (the shipped model's only)."
     if not summary or summary.get('model_sha256') != model_sha: return {}
     bk, p = summary['by_kind'], summary['protocol']
     where = f"medians over depth, {p['n']} samples x {p['steps']} DDIM steps"
@@ -264,23 +266,27 @@ def variance_claims(summary:dict|None, model_sha:str) -> dict:
 LADDER_CLAIMS = dict(groups=('RTN', '+ group'), dynamic=('+ group', '+ dynamic'), gptq=('+ dynamic', '+ GPTQ'))
 
 def ladder_claims(recs:list, model_sha:str, proto:str) -> dict:
-    "The groups, dynamic-activation and GPTQ claims from the ablation ladder's records: each rung against the one before."
+    "The groups, dynamic-activation and GPTQ claims from the ablation ladder: each rung against the one before."
     out = {}
     for key, (a, b) in LADDER_CLAIMS.items():
         parts, verdicts = [], []
         for st in ('W4A8', 'W4A4'):
-            rung = lambda lab: [r for r in recs if r.get('tag') == 'ladder' and r.get('setting') == st and 'metrics' in r
-                                and r['rung'].startswith(lab) and r.get('model_sha256', model_sha) == model_sha]
+            rung = lambda lab: [r for r in recs if r.get('tag') == 'ladder' and r.get('setting') == st
+                                and 'metrics' in r and r['rung'].startswith(lab)
+                                and r.get('model_sha256', model_sha) == model_sha]
             ra, rb = rung(a), rung(b)
             if not (ra and rb): continue
             sa, sb = summarise(ra, ('fid', 'fid_to_fp')), summarise(rb, ('fid', 'fid_to_fp'))
             n = ra[0]['protocol']['n']
-            parts.append(f"{st}: FID to FP {_ms(sa['fid_to_fp'])} → {_ms(sb['fid_to_fp'])}, FID {_ms(sa['fid'])} → {_ms(sb['fid'])}")
+            parts.append(f"{st}: FID to FP {_ms(sa['fid_to_fp'])} → {_ms(sb['fid_to_fp'])}, "
+                         f"FID {_ms(sa['fid'])} → {_ms(sb['fid'])}")
             v = verdict(sb['fid_to_fp'], sa['fid_to_fp']['mean'] - sa['fid_to_fp']['std'])   # beyond both spreads
-            v = v if v == 'holds' else 'holds within spread' if sb['fid_to_fp']['mean'] < sa['fid_to_fp']['mean'] else 'does not hold here'
+            lower = sb['fid_to_fp']['mean'] < sa['fid_to_fp']['mean']
+            if v != 'holds': v = 'holds within spread' if lower else 'does not hold here'
             verdicts.append(f"{st} {v}" + (' (one seed: no spread)' if sb['fid_to_fp']['n'] == 1 else ''))
         if parts:
-            out[key] = dict(ours='; '.join(parts) + f" ({proto} protocol, {n} samples)", verdict='; '.join(verdicts) + ' (FID to FP)')
+            out[key] = dict(ours='; '.join(parts) + f" ({proto} protocol, {n} samples)",
+                            verdict='; '.join(verdicts) + ' (FID to FP)')
     return out
 
 def claims_rows(records:list, model_sha:str, variance:dict|None=None, ladder:dict|None=None) -> list[dict]:
@@ -298,7 +304,8 @@ def instrument_line(records:list, model_sha:str) -> str:
     fl = fp[0]['metrics'].get('fid_floor') or fid_floor(fp[0]['protocol']['n'])     # records older than the floor field
     return (f"The instrument: the shipped full-precision model scores FID {_ms(s['fid'])} ({s['fid']['n']} seeds of "
             f"1,000 samples, DDIM 50, CFG {fp[0]['protocol']['cfg']}) against a real-data floor of {fl:.2f} "
-            f"({s['fid']['mean'] / fl:.2f}x), recall {s['recall']['mean']:.3f}, class accuracy {s['accuracy']['mean']:.3f}.")
+            f"({s['fid']['mean'] / fl:.2f}x), recall {s['recall']['mean']:.3f}, "
+            f"class accuracy {s['accuracy']['mean']:.3f}.")
 
 def claims_table(records:list|None=None, model_sha:str|None=None) -> str:
     "The README's claims table, generated from the records of the shipped model."
@@ -310,7 +317,8 @@ def claims_table(records:list|None=None, model_sha:str|None=None) -> str:
     ladder = {}
     for proto in ('quick', 'full') if stored else ():        # the full protocol's ladder, where it has one, wins
         ladder.update(ladder_claims(protocol_records(proto), model_sha, proto))
-    rows = [[r['claim'], r['paper'], r['ours'], r['verdict']] for r in claims_rows(records, model_sha, variance, ladder)]
+    claims = claims_rows(records, model_sha, variance, ladder)
+    rows = [[r['claim'], r['paper'], r['ours'], r['verdict']] for r in claims]
     line = instrument_line(records, model_sha)
     return (line + '\n\n' if line else '') + markdown_table(["the paper's claim", "paper", "ours", "verdict"], rows)
 
@@ -332,7 +340,8 @@ def packed_line(path=None) -> str:
     if not path.exists(): return ''
     r = load_json(path)['xl_w4_g128']
     return (f"On DiT-XL/2 shapes at W4 with groups of 128 the packed file is {r['file_bytes'] / 2 ** 20:.0f} MiB, "
-            f"{r['ratio_unique']:.3f} of the released fp32 checkpoint's parameters ({r['ratio']:.3f} of diffusers' copy, "
+            f"{r['ratio_unique']:.3f} of the released fp32 checkpoint's parameters "
+            f"({r['ratio']:.3f} of diffusers' copy, "
             "which repeats the embedders in every block).")
 
 # %% ../nbs/19_report.ipynb #06f868ac
@@ -359,5 +368,6 @@ def write_results() -> dict:
     sha, recs = weights_sha256(), read_jsonl(results_path(RESULTS_FILE))
     tbl, bars, guid = (f(recs, sha) for f in (fp_table, fp_bars, guidance_summary))
     out['fp'] = update_block('fp', '\n\n'.join(x for x in (tbl, bars, guid) if x))
-    if (study := study_rows(recs, sha)): out['instrument'] = update_block('instrument', study_readme(study, weight_bytes(load_dit())))
+    if (study := study_rows(recs, sha)):
+        out['instrument'] = update_block('instrument', study_readme(study, weight_bytes(load_dit())))
     return out
