@@ -283,7 +283,9 @@ def ladder_claims(recs:list, model_sha:str, proto:str) -> dict:
             v = verdict(sb['fid_to_fp'], sa['fid_to_fp']['mean'] - sa['fid_to_fp']['std'])   # beyond both spreads
             lower = sb['fid_to_fp']['mean'] < sa['fid_to_fp']['mean']
             if v != 'holds': v = 'holds within spread' if lower else 'does not hold here'
-            verdicts.append(f"{st} {v}" + (' (one seed: no spread)' if sb['fid_to_fp']['n'] == 1 else ''))
+            if min(sa['fid_to_fp']['n'], sb['fid_to_fp']['n']) == 1:     # no spread to judge against
+                v = ('holds' if lower else 'does not hold') + ' on one seed (spread not measured)'
+            verdicts.append(f"{st} {v}")
         if parts:
             out[key] = dict(ours='; '.join(parts) + f" ({proto} protocol, {n} samples)",
                             verdict='; '.join(verdicts) + ' (FID to FP)')
