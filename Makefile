@@ -51,6 +51,7 @@ reproduce: $(STAMP) data
 	  (cd nbs && QDIT_PROTOCOL=$(PROTOCOL) ../$(BIN)/jupyter nbconvert --to notebook --execute \
 	     --ExecutePreprocessor.timeout=-1 --output-dir ../build/executed ../$$nb) || exit 1; done; \
 	$(BIN)/python -c "from qdit.report import note_run_time; note_run_time('make reproduce', '$(PROTOCOL)', $$(date +%s) - $$start, new_records=$$(cat data/results/records.jsonl | wc -l) - $$n0)"
+	$(MAKE) results
 	@echo "reproduce: done. Executed notebooks (with figures) in build/executed/, figures in figures/, records in data/results/."
 
 # RESULTS.md's blocks that the records alone determine, then the README (nbs/index.ipynb, executed: its claims table
