@@ -16,7 +16,7 @@ from .results import (LABELS, NOT_RUN, PAPER_LADDER, fp_ratio_table, headline_jo
                           results_protocol, results_table, run_job)
 from .anatomy import device_note, anatomy_table, shift_table, layer_error_note, step_error_note, stored_artefact
 from .qmodel import weight_bytes
-from .evaluate import summarise, fid_floor
+from .evaluate import summarise, fid_floor, fmt_ms
 from .instrument import (fp_table, fp_bars, guidance_summary, study_rows, study_readme, _adaln_of, _calib_of)
 from .results import BASELINES
 
@@ -224,8 +224,6 @@ def verdict(ours:dict, other:float) -> str:
     if ours['mean'] + ours['std'] < other: return 'holds'
     return 'holds within spread' if ours['mean'] < other else 'does not hold here'
 
-def _ms(s:dict) -> str: return f"{s['mean']:.2f} ± {s['std']:.2f}" if s['n'] > 1 else f"{s['mean']:.2f}"
-
 def study_w4a8_claim(rows:list) -> dict|None:
     "The W4A8 claim judged on the defaults study (adaLN w8, both guidance branches): Q-DiT against every baseline."
     pick = lambda r: _adaln_of(r) == 'w8' and _calib_of(r) == 'both'
@@ -237,8 +235,8 @@ def study_w4a8_claim(rows:list) -> dict|None:
     bf = min(base, key=lambda m: base[m]['fid'])
     bp = min((m for m in base if 'fid_to_fp' in base[m]), key=lambda m: base[m]['fid_to_fp'])
     part = '' if len(base) == len(BASELINES) else f'partly measured ({len(base)} of {len(BASELINES)} baselines): '
-    ours = (f"FID {_ms(s['fid'])} ({s['fid']['n']} calibration seeds) vs {LABELS[bf]} {base[bf]['fid']:.2f} "
-            f"(FP {fp[0]:.2f}); FID to FP {_ms(s['fid_to_fp'])} vs {LABELS[bp]} {base[bp]['fid_to_fp']:.2f}; "
+    ours = (f"FID {fmt_ms(s, 'fid')} ({s['fid']['n']} calibration seeds) vs {LABELS[bf]} {base[bf]['fid']:.2f} "
+            f"(FP {fp[0]:.2f}); FID to FP {fmt_ms(s, 'fid_to_fp')} vs {LABELS[bp]} {base[bp]['fid_to_fp']:.2f}; "
             "500 samples, DDIM 25, seed 0")
     return dict(ours=ours, verdict=part + f"{verdict(s['fid'], base[bf]['fid'])} (FID); "
                 f"{verdict(s['fid_to_fp'], base[bp]['fid_to_fp'])} (FID to FP)")
@@ -278,8 +276,8 @@ def ladder_claims(recs:list, model_sha:str, proto:str) -> dict:
             if not (ra and rb): continue
             sa, sb = summarise(ra, ('fid', 'fid_to_fp')), summarise(rb, ('fid', 'fid_to_fp'))
             n = ra[0]['protocol']['n']
-            parts.append(f"{st}: FID to FP {_ms(sa['fid_to_fp'])} → {_ms(sb['fid_to_fp'])}, "
-                         f"FID {_ms(sa['fid'])} → {_ms(sb['fid'])}")
+            parts.append(f"{st}: FID to FP {fmt_ms(sa, 'fid_to_fp')} → {fmt_ms(sb, 'fid_to_fp')}, "
+                         f"FID {fmt_ms(sa, 'fid')} → {fmt_ms(sb, 'fid')}")
             v = verdict(sb['fid_to_fp'], sa['fid_to_fp']['mean'] - sa['fid_to_fp']['std'])   # beyond both spreads
             lower = sb['fid_to_fp']['mean'] < sa['fid_to_fp']['mean']
             if v != 'holds': v = 'holds within spread' if lower else 'does not hold here'
@@ -304,7 +302,7 @@ def instrument_line(records:list, model_sha:str) -> str:
     if not fp: return ''
     s = summarise(fp, ('fid', 'recall', 'accuracy'))
     fl = fp[0]['metrics'].get('fid_floor') or fid_floor(fp[0]['protocol']['n'])     # records older than the floor field
-    return (f"The instrument: the shipped full-precision model scores FID {_ms(s['fid'])} ({s['fid']['n']} seeds of "
+    return (f"The instrument: the shipped full-precision model scores FID {fmt_ms(s, 'fid')} ({s['fid']['n']} seeds of "
             f"1,000 samples, DDIM 50, CFG {fp[0]['protocol']['cfg']}) against a real-data floor of {fl:.2f} "
             f"({s['fid']['mean'] / fl:.2f}x), recall {s['recall']['mean']:.3f}, "
             f"class accuracy {s['accuracy']['mean']:.3f}.")
