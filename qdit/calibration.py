@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 import torch
 from tqdm.auto import tqdm
-from safetensors.torch import save_file, load_file
+from safetensors.torch import load_file
 from safetensors import safe_open
-from .core import data_path, key_hash, check_safetensors
+from .core import data_path, key_hash, check_safetensors, save_tensors
 from .model import load_dit, weights_sha256
 from .sampler import make_scheduler, denoise, model_sample_shape, null_class_of, PROTOCOL
 
@@ -59,8 +59,7 @@ def calibration_set(model, model_hash:str, path=None, n_batches:int=16, batch_si
         with safe_open(path, 'pt') as f: meta = f.metadata() or {}
         if meta.get('key') == key: return load_file(path)
     cal = collect_calibration(model, progress=progress, **{**proto, 'branches': branches})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(cal, path, metadata={'key': key, 'model_sha256': model_hash, **{k: str(v) for k, v in proto.items()}})
+    save_tensors(cal, path, metadata={'key': key, 'model_sha256': model_hash, **{k: str(v) for k, v in proto.items()}})
     return cal
 
 # %% ../nbs/07_calibration.ipynb #f81b8521

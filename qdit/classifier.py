@@ -7,9 +7,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
-from safetensors.torch import save_file, load_file
+from safetensors.torch import load_file
 from tqdm.auto import tqdm
-from .core import data_path, seed_everything, save_json, load_json, versions
+from .core import data_path, seed_everything, save_json, load_json, versions, save_tensors, check_safetensors, BadFile
 from .data import load_fmnist, to_model_space, fmnist_hash
 
 # %% auto #0
@@ -79,7 +79,7 @@ CLASSIFIER_DIR = 'classifier_fmnist'
 def save_classifier(clf, rec:dict, path=None) -> Path:
     "Weights as safetensors and the training record as JSON."
     path = Path(path or data_path(CLASSIFIER_DIR)); path.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in clf.state_dict().items()}, path/'model.safetensors')
+    save_tensors(clf.state_dict(), path/'model.safetensors')
     save_json(rec, path/'classifier.json')
     return path
 
@@ -89,6 +89,13 @@ def load_classifier(path=None) -> FMNISTClassifier:
     if not (path/'model.safetensors').exists():
         raise FileNotFoundError(f"No reference classifier at {path}; train it with nbs/05_classifier.ipynb "
                                 "(qdit.classifier.train_classifier) and save_classifier.")
-    clf = FMNISTClassifier(); clf.load_state_dict(load_file(path/'model.safetensors')); return clf.eval()
+    w = check_safetensors(path/'model.safetensors', 'the reference classifier', 'Restore it (git checkout) or retrain it with nbs/05_classifier.ipynb.')
+    clf = FMNISTClassifier()
+    try: clf.load_state_dict(load_file(w))
+    except RuntimeError as e:        # a complete file of another network
+        why = str(e).splitlines()[0] if str(e).strip() else 'other tensors'
+        raise BadFile(f"{w}: not the reference classifier's weights ({why}). Restore it (git checkout) or retrain it with "
+                      "nbs/05_classifier.ipynb.") from None
+    return clf.eval()
 
 def classifier_record(path=None) -> dict: "The shipped classifier's training record."; return load_json(Path(path or data_path(CLASSIFIER_DIR))/'classifier.json')

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors import safe_open
+from safetensors.torch import save_file
 from filelock import FileLock
 import diffusers
 import torchmetrics
@@ -17,9 +18,9 @@ from importlib.metadata import version, PackageNotFoundError
 # %% auto #0
 __all__ = ['PROTOCOLS', 'proj_root', 'proj_path', 'data_path', 'figures_path', 'results_path', 'cache_path', 'protocol',
            'by_protocol', 'seed_everything', 'set_threads', 'sampling_device', 'device_label', 'file_sha256',
-           'key_hash', 'tensor_sha256', 'cpu_model', 'versions', 'numerics', 'save_json', 'load_json', 'append_jsonl',
-           'read_jsonl', 'timer', 'model_bytes', 'BadFile', 'check_safetensors', 'read_json_file', 'save_figure',
-           'image_grid']
+           'key_hash', 'tensor_sha256', 'cpu_model', 'versions', 'numerics', 'save_json', 'save_tensors', 'load_json',
+           'append_jsonl', 'read_jsonl', 'timer', 'model_bytes', 'BadFile', 'check_safetensors', 'read_json_file',
+           'save_figure', 'image_grid']
 
 # %% ../nbs/00_core.ipynb #bdf3c980
 def proj_root() -> Path:
@@ -124,12 +125,26 @@ def numerics() -> dict:
     "What float results depend on besides their inputs: the summation order, set by torch's version, thread count and CPU."
     v = versions(); return {k: v[k] for k in ('torch', 'threads', 'cpu')}
 
+def _replace_into(path, write) -> Path:
+    """Call `write(tmp)` on a temporary file beside `path`, then rename it into place: a reader (or a rerun after
+    kill -9) sees the old file or the whole new one, never half of it. The temporary name is per process, so two
+    processes writing the same file at once do not share it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'{path.name}.{os.getpid()}.tmp')
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
+    return path
+
 def save_json(obj, path) -> Path:
     "Write `obj` as indented JSON atomically (a temporary file renamed into place)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + '.tmp')
-    tmp.write_text(json.dumps(obj, indent=1, default=str)); os.replace(tmp, path)
-    return path
+    return _replace_into(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=1, default=str)))
+
+def save_tensors(tensors:dict, path, metadata:dict|None=None) -> Path:
+    "`safetensors.torch.save_file`, atomically (a temporary file renamed into place)."
+    return _replace_into(path, lambda tmp: save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata))
 
 def load_json(path): "Read a JSON file."; return json.loads(Path(path).read_text())
 
@@ -157,11 +172,12 @@ def read_jsonl(path) -> list:
     "All records of a JSON-lines file; a line that is not a complete record (an interrupted write) is skipped with a warning."
     if not Path(path).exists(): return []
     out = []
-    for i, line in enumerate(Path(path).read_text().splitlines(), 1):
-        if not line.strip(): continue
-        try: out.append(json.loads(line))
-        except json.JSONDecodeError:
-            warnings.warn(f"{path}: line {i} is not a complete JSON record (an interrupted write?); skipped, and recomputed if needed")
+    for i, raw in enumerate(Path(path).read_bytes().splitlines(), 1):
+        if not raw.strip(): continue
+        try: rec = json.loads(raw.decode())
+        except (UnicodeDecodeError, json.JSONDecodeError): rec = None
+        if isinstance(rec, dict): out.append(rec)
+        else: warnings.warn(f"{path}: line {i} is not a complete JSON record (an interrupted write?); skipped, and recomputed if needed")
     return out
 
 # %% ../nbs/00_core.ipynb #f9321635

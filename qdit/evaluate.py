@@ -22,8 +22,8 @@ from .qmodel import weight_bytes, QuantConfig, ADALN
 from .calibration import calibration_set, BRANCHES
 from .methods import METHODS, method_options
 import shutil
-from safetensors.torch import save_file, load_file
-from .core import proj_path
+from safetensors.torch import load_file
+from .core import proj_path, save_tensors
 
 # %% auto #0
 __all__ = ['RESULTS_FILE', 'SHIPPED_SAMPLES', 'METRICS', 'PAIRED_METRICS', 'record_key', 'find_record', 'floor_key',
@@ -80,6 +80,23 @@ class Processes:
         "Wait until every process gets here."
         if self.world > 1: PartialState().wait_for_everyone()
 
+    def broadcast(self, obj):
+        "The main process's `obj`, on every process."
+        if self.world == 1: return obj
+        box = [obj]
+        torch.distributed.broadcast_object_list(box, src=0)
+        return box[0]
+
+    def share(self, items:list, fn) -> list:
+        """`[fn(x) for x in items]`, split between the processes (this one computes every `world`-th item) and gathered
+        on every process in the order of `items`: each result is computed once, and every process ends with all of them."""
+        if self.world == 1: return [fn(x) for x in items]
+        mine = [(i, fn(x)) for i, x in enumerate(items) if i % self.world == self.rank]
+        parts = [None] * self.world
+        torch.distributed.all_gather_object(parts, mine)
+        got = dict(p for part in parts for p in part)
+        return [got[i] for i in range(len(items))]
+
     def finish(self):
         "Leave the process group once the shared work is done (the main process then measures alone)."
         if self.world > 1 and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
@@ -100,12 +117,12 @@ def _sample_shared(model, proto:dict, batch_size:int, progress:bool, checkpoint,
     return sample(model, progress=progress, **kw)
 
 # %% ../nbs/12_evaluate.ipynb #38513442
-def _calibration_of(model, sha:str, weights:Path, seed:int=0, branches:str='both') -> dict:
+def _calibration_of(model, sha:str, weights:Path, seed:int=0, branches:str='both', progress:bool=True) -> dict:
     "The calibration set (seed `seed`) of the model at `weights` (the shipped model's seed-0 sets are in data/calibration/)."
     shipped = Path(weights).resolve() == default_model_dir().resolve() and seed == 0
     tail = f"{f'_seed{seed}' if seed else ''}{'' if branches == 'both' else '_' + branches}"
     path = None if shipped else cache_path(f"calib_{sha[:16]}{tail}.safetensors")
-    return calibration_set(model, sha, path, seed=seed, branches=branches)
+    return calibration_set(model, sha, path, seed=seed, branches=branches, progress=progress)
 
 def model_fingerprint(model) -> str:
     "Hash of a model's parameters and buffers (names and bytes): two models with equal fingerprints sample identically."
@@ -114,7 +131,7 @@ def model_fingerprint(model) -> str:
     return h.hexdigest()[:16]
 
 def _save_samples(path:Path, images, labels):
-    save_file({'images': images.contiguous(), 'labels': labels.contiguous()}, path)
+    save_tensors({'images': images, 'labels': labels}, path)
 
 def _load_samples(path:Path):
     "(images, labels) stored by `_save_samples`, or None if there is no such file."
@@ -169,7 +186,7 @@ def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int,
     The quantize timer's `calib_s` is the part of its `s` spent loading or drawing the calibration set."""
     tc = {'s': 0.}
     def calib():
-        with timer() as t: c = _calibration_of(model, sha, weights, calib_seed, calib_branches)
+        with timer() as t: c = _calibration_of(model, sha, weights, calib_seed, calib_branches, progress)
         tc['s'] += t['s']; return c
     fn = METHODS[method]   # a method that can show progress (GPTQ's per-block bar) follows the caller's `progress`
     if 'progress' in inspect.signature(fn).parameters: options = {**options, 'progress': progress}
@@ -221,22 +238,30 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress,
                                                      calib_seed, ck, dev, calib_branches, ps)
     ps.barrier()                    # every process has read every batch: the main process measures and stores the record
-    ps.finish()                     # alone: torchmetrics would otherwise try to sync its states with the other processes
-    if not ps.main: return None
-    if method == 'fp' and dev.type == 'cpu': reference_samples(model, proto, batch_size, images=images, labels=labels)   # later methods pair with these
+    rec = None
+    if ps.main:
+        if method == 'fp' and dev.type == 'cpu':   # later methods pair with these
+            reference_samples(model, proto, batch_size, images=images, labels=labels)
+        head = dict(key=key, tag=tag, model=weights.name, model_sha256=sha, method=method, options=options, protocol=proto,
+                    calib_seed=calib_seed, calib_branches=calib_branches)
+        rec = _measure(qmodel, images, labels, fp_images if paired else None, head, tq, ts, dev)
+        if save:
+            append_jsonl(rec, results)
+            _save_samples(_samples_path(key), images, labels)
+        clear_checkpoint(ck)
+    ps.barrier()                    # the record (and the twins) are stored before any process goes on, e.g. to a next job
+    return rec
+
+def _measure(qmodel, images, labels, fp_images, head:dict, tq:dict, ts:dict, dev) -> dict:
+    "The record of a sampling run: `head` (what was run), the metrics of `images` (paired with `fp_images` if any), costs."
     with timer() as tm:
         metrics = evaluate_images(images, labels)
-        if paired: metrics.update(paired_metrics(images, fp_images))
-        metrics['fid_floor'] = fid_floor(n)
-    rec = dict(key=key, tag=tag, model=weights.name, model_sha256=sha, method=method, options=options, protocol=proto, calib_seed=calib_seed,
-               calib_branches=calib_branches,
-               metrics=metrics, quant_wall_s=tq['s'] - tq['calib_s'], calib_wall_s=tq['calib_s'], sample_wall_s=ts['s'], metric_wall_s=tm['s'],
-               model_bytes=model_bytes(qmodel), weight_bytes=weight_bytes(qmodel),
-               quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(), sample_device=device_label(dev),
-               time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
-    if save: append_jsonl(rec, results); _save_samples(_samples_path(key), images, labels)
-    clear_checkpoint(ck)
-    return rec
+        if fp_images is not None: metrics.update(paired_metrics(images, fp_images))
+        metrics['fid_floor'] = fid_floor(len(images))
+    return dict(head, metrics=metrics, quant_wall_s=tq['s'] - tq['calib_s'], calib_wall_s=tq['calib_s'], sample_wall_s=ts['s'],
+                metric_wall_s=tm['s'], model_bytes=model_bytes(qmodel), weight_bytes=weight_bytes(qmodel),
+                quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(), sample_device=device_label(dev),
+                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
 
 def _samples_path(key:str) -> Path: return cache_path('samples', f'rec_{key}.safetensors', mkdir=True)
 
@@ -336,7 +361,9 @@ def qdit_eval_cli(argv=None):
                              calib_branches=a.calib, results=a.results)
     except BadFile as e: p.exit(2, f"qdit_eval: error: {e}\n")            # a file qdit cannot use: one line, status 2
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_eval: error: {e}\n")
-    if rec is None: return                                          # another process of `accelerate launch` prints it
+    ps = processes()
+    ps.finish()
+    if rec is None or not ps.main: return                                          # another process of `accelerate launch` prints it
     if 'fid_floor' not in rec['metrics']:                           # records stored before the floor was part of them
         rec['metrics']['fid_floor'] = fid_floor(rec['protocol']['n'])
     rec['fid_floor'] = rec['metrics']['fid_floor']

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn
 import scipy.linalg
-from safetensors.torch import save_file, load_file
+from safetensors.torch import load_file
 from safetensors import safe_open
 from torchmetrics.image.inception import InceptionScore
-from .core import data_path, file_sha256, check_safetensors
+from .core import data_path, file_sha256, check_safetensors, save_tensors
 from .data import load_fmnist, to_model_space
 from .classifier import load_classifier, CLASSIFIER_DIR
 from torchmetrics.functional.image import peak_signal_noise_ratio
@@ -58,7 +58,8 @@ def inception_score(logits:torch.Tensor, splits:int=10, seed:int=0) -> tuple[flo
     "Inception Score (mean, std over `splits`) from classifier logits, via torchmetrics."
     with warnings.catch_warnings(), torch.random.fork_rng():
         warnings.simplefilter('ignore'); torch.manual_seed(seed)
-        m = InceptionScore(feature=_Passthrough(), splits=splits); m.update(logits.double())
+        m = InceptionScore(feature=_Passthrough(), splits=splits, sync_on_compute=False)   # one process measures
+        m.update(logits.double())
         mean, std = m.compute()
     return float(mean), float(std)
 
@@ -99,7 +100,7 @@ def compute_reference_stats(net=None, images=None, n_pr:int=5000, seed:int=0, da
 def save_reference_stats(stats:dict, meta:dict, path=None) -> Path:
     "Write statistics (safetensors) with string metadata."
     path = Path(path or data_path(REF_STATS_FILE))
-    save_file({k: v.contiguous() for k, v in stats.items()}, path, metadata={k: str(v) for k, v in meta.items()})
+    save_tensors(stats, path, metadata={k: str(v) for k, v in meta.items()})
     return path
 
 def load_reference_stats(path=None) -> tuple[dict, dict]:

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 from diffusers import DiTTransformer2DModel
-from .core import BadFile, check_safetensors, file_sha256, set_threads
+from .core import BadFile, check_safetensors, file_sha256, set_threads, save_tensors
 from .model import load_dit, default_model_dir, weights_sha256
 from .quant import dequantize
 from .qmodel import QLinear, QuantConfig, quantize_dit, resolve, quant_layers, layer_in_features, _act_for, _swap_layer
@@ -123,7 +123,7 @@ def save_packed(qmodel, out, source_sha256:str='') -> Path:
                 aliases=json.dumps(alias))
     p = Path(out)
     p.mkdir(parents=True, exist_ok=True)
-    save_file(sd, str(p/PACKED_FILE), metadata=meta)
+    save_tensors(sd, p/PACKED_FILE, metadata=meta)
     return p/PACKED_FILE
 
 def _packed_skeleton(base:DiTTransformer2DModel, cfg:QuantConfig) -> nn.Module:

@@ -4,11 +4,13 @@
 
 # %% ../nbs/19_report.ipynb #52ceec0f
 from __future__ import annotations
-import json, os, platform, subprocess, datetime
+import json, os, platform, subprocess, datetime, contextlib
 from pathlib import Path
-from .core import proj_path, results_path, read_jsonl, append_jsonl, set_threads, sampling_device, load_json
+from filelock import FileLock, Timeout
+from .core import (proj_path, results_path, read_jsonl, append_jsonl, set_threads, sampling_device, load_json, cache_path,
+                       key_hash)
 from .model import load_dit
-from .evaluate import markdown_table, update_block, _OneLineParser, _positive, RESULTS_FILE
+from .evaluate import markdown_table, update_block, _OneLineParser, _positive, RESULTS_FILE, Processes, processes
 from .model import weights_sha256
 from .methods import method_options
 from .results import (LABELS, NOT_RUN, PAPER_LADDER, fp_ratio_table, headline_jobs, ladder_table,
@@ -18,13 +20,14 @@ from .anatomy import device_note, anatomy_table, shift_table, layer_error_note, 
 from .qmodel import weight_bytes
 from .evaluate import summarise, fid_floor, fmt_ms
 from .instrument import (fp_table, fp_bars, guidance_summary, study_rows, study_readme, _adaln_of, _calib_of)
-from .results import BASELINES
+from .results import BASELINES, stored_jobs
 
 # %% auto #0
 __all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIFT', 'LADDER_CLAIMS', 'results_readme',
-           'pending_note', 'update_results_blocks', 'pending_jobs', 'find_job', 'qdit_results_cli', 'note_run_time',
-           'verdict', 'study_w4a8_claim', 'variance_claims', 'ladder_claims', 'claims_rows', 'instrument_line',
-           'claims_table', 'scaleout_line', 'packed_line', 'render_readme', 'write_readme', 'write_results']
+           'pending_note', 'update_results_blocks', 'pending_jobs', 'find_job', 'job_claim', 'qdit_results_cli',
+           'note_run_time', 'verdict', 'study_w4a8_claim', 'variance_claims', 'ladder_claims', 'claims_rows',
+           'instrument_line', 'claims_table', 'scaleout_line', 'packed_line', 'render_readme', 'write_readme',
+           'write_results']
 
 # %% ../nbs/19_report.ipynb #18932c84
 def _na_note(recs:list) -> list:
@@ -146,6 +149,27 @@ def _row_summary(j:dict, r:dict) -> dict:
     if 'na' in r: return dict(out, na=r['na'])
     return dict(out, **{k: r['metrics'].get(k) for k in ('fid', 'fid_to_fp', 'psnr_to_fp')}, quant_wall_s=r.get('quant_wall_s'))
 
+@contextlib.contextmanager
+def job_claim(job:dict, P:dict, ps:Processes|None=None):
+    """Hold `job` of protocol `P` against other workers (processes or machines that share `data/`): yields False when
+    another worker holds it. The claim is an operating-system file lock, so a worker killed with kill -9 drops it at
+    once. Under `accelerate launch` the main process claims for all of them (the others always get False)."""
+    ps = ps or Processes()
+    lock = FileLock(cache_path('claims', f"{key_hash(dict(job=job, n=P['n'], steps=P['steps']))}.lock", mkdir=True), timeout=0)
+    held = False
+    if ps.main:
+        try:
+            lock.acquire()
+            held = True
+        except Timeout: pass
+    try: yield held
+    finally:
+        if ps.main and held: lock.release()
+
+def _pending(job:dict, P:dict, results) -> bool:
+    "Whether `job` still has no stored record (another worker may have stored it since the list was read)."
+    return stored_jobs([job], P, results)[0].get('na') == NOT_RUN
+
 def qdit_results_cli(argv=None):
     "Console script `qdit_results`: list, or run one or the next jobs of a results protocol (resumable, one record per job)."
     p = _OneLineParser(prog='qdit_results', description='Run the jobs of the results protocol (15_results) one at a time.')
@@ -175,11 +199,19 @@ def qdit_results_cli(argv=None):
         except ValueError: p.error(f"argument --job: seed {a.job[2]!r} is not an integer")
         try: jobs = [find_job(results_plan(P) + headline_jobs(recs, P), a.job[0], a.job[1], seed, a.rung)]
         except ValueError as e: p.exit(1, f"qdit_results: error: {e}\n")
-    else: jobs = pending_jobs(recs)[:a.next]
-    set_threads(a.threads); model = load_dit()
+    else: jobs = pending_jobs(recs)
+    set_threads(a.threads)
+    model, ps, ran = load_dit(), processes(), 0
     for j in jobs:
-        print(json.dumps(_row_summary(j, run_job(j, P, model, a.results, progress=not a.quiet, device=a.device))), flush=True)
-        if a.results is None: update_results_blocks()
+        if a.next is not None and ran == a.next: break
+        with job_claim(j, P, ps) as mine:          # --next: skip the jobs another worker is running or has stored
+            if not ps.broadcast(a.next is None or (mine and _pending(j, P, a.results))): continue
+            row = run_job(j, P, model, a.results, progress=not a.quiet, device=a.device)
+        ran += 1
+        if ps.main:
+            print(json.dumps(_row_summary(j, row)), flush=True)
+            if a.results is None: update_results_blocks()
+    ps.finish()
 
 # %% ../nbs/19_report.ipynb #a450e34f
 def note_run_time(kind:str, proto:str, seconds:float, path=None, readme:bool=True, new_records:int|None=None) -> dict:

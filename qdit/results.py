@@ -61,7 +61,7 @@ def run_job(job:dict, P:dict, model=None, results=None, progress:bool=False, dev
                              batch_size=P['batch_size'], save=True, results=results, tag=job['tag'], progress=progress, device=device)
     except ValueError as e:
         return dict(job, na=str(e))
-    return _as_row(rec, job)
+    return None if rec is None else _as_row(rec, job)      # None: another process of `accelerate launch` stored it
 
 def _as_row(rec:dict, job:dict) -> dict:
     "A record labelled with its job's setting, rung and tag (one record can serve a row and a rung)."

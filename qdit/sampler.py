@@ -11,7 +11,8 @@ import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 from tqdm.auto import tqdm
 from .model import NULL_CLASS
-from safetensors.torch import save_file, load_file
+from safetensors.torch import load_file
+from .core import save_tensors
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'SCHEDULERS', 'Protocol', 'make_scheduler', 'paired_inputs', 'null_class_of', 'guided_output', 'denoise',
@@ -126,8 +127,7 @@ def _batch_path(prefix, b0:int) -> Path: return Path(f'{prefix}.b{b0}.safetensor
 def _save_batch(prefix, b0:int, images, labels):
     "Keep one finished batch (written to a temporary file, then renamed: an interrupted write leaves no batch)."
     if prefix is None: return
-    p = _batch_path(prefix, b0); p.parent.mkdir(parents=True, exist_ok=True); tmp = p.with_name(p.name + '.tmp')
-    save_file({'images': images.contiguous(), 'labels': labels.contiguous()}, tmp); os.replace(tmp, p)
+    save_tensors({'images': images, 'labels': labels}, _batch_path(prefix, b0))
 
 def _load_batch(prefix, b0:int, labels):
     "A kept batch, if there is one for these labels (anything else is an error: the prefix names another sampling run)."

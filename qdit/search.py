@@ -19,8 +19,8 @@ from .sampler import sample, paired_inputs, model_sample_shape, make_scheduler, 
 from scipy.optimize import milp, LinearConstraint, Bounds
 from scipy.sparse import lil_matrix
 from .gptq import gptq_dequantize
-from .core import data_path, save_json, proj_root, set_threads
-from .evaluate import _OneLineParser, _positive, _bits, _calibration_of
+from .core import data_path, save_json, proj_root, set_threads, BadFile
+from .evaluate import _OneLineParser, _positive, _bits, _calibration_of, Processes, processes
 from .model import load_dit, default_model_dir, weights_sha256
 
 # %% auto #0
@@ -151,7 +151,9 @@ class ProxyFitness:
 class EvolutionarySearch:
     "Seeded, resumable evolutionary search over legal genomes (lower fitness is better)."
     def __init__(self, space:dict, costs:dict, budget:float, fitness, log_path, run_key:str, init:list|None=None, seed:int=0,
-                 population:int=50, generations:int=10, top_k:int=10, n_mutation:int=25, n_crossover:int=25, p_mutate:float=0.1):
+                 population:int=50, generations:int=10, top_k:int=10, n_mutation:int=25, n_crossover:int=25, p_mutate:float=0.1,
+                 procs:Processes|None=None):
+        self.procs = procs or Processes()   # under `accelerate launch`: the genomes of a generation are split between processes
         self.space, self.costs, self.budget, self.fitness, self.log, self.run_key = space, costs, budget, fitness, Path(log_path), run_key
         self.init, self.seed = [dict(g) for g in (init or [])], seed
         self.population, self.generations, self.top_k, self.n_mutation, self.n_crossover, self.p = population, generations, top_k, n_mutation, n_crossover, p_mutate
@@ -159,13 +161,19 @@ class EvolutionarySearch:
         for g in self.init:
             if genome_cost(g, costs) > budget * (1 + 1e-9): raise ValueError("an initial genome exceeds the budget")
 
-    def _eval(self, genome:dict, gen:int) -> float:
-        k = genome_key(genome)
-        if k not in self.done:
-            with timer() as t: f = float(self.fitness(genome))
-            rec = dict(run=self.run_key, key=k, generation=gen, genome=genome, fitness=f, cost=genome_cost(genome, self.costs), wall_s=t['s'])
-            append_jsonl(rec, self.log); self.done[k] = rec; self.new += 1
-        return self.done[k]['fitness']
+    def _score(self, genome:dict, gen:int) -> dict:
+        "The log record of one fitness evaluation."
+        with timer() as t: f = float(self.fitness(genome))
+        return dict(run=self.run_key, key=genome_key(genome), generation=gen, genome=genome, fitness=f,
+                    cost=genome_cost(genome, self.costs), wall_s=t['s'])
+
+    def _eval_many(self, genomes:list, gen:int):
+        "Score the genomes not in the log yet (split between the processes); the main process logs them in order."
+        todo = list({genome_key(g): g for g in genomes if genome_key(g) not in self.done}.values())
+        for rec in self.procs.share(todo, lambda g: self._score(g, gen)):
+            if self.procs.main: append_jsonl(rec, self.log)
+            self.done[rec['key']] = rec
+            self.new += 1
 
     def _fill(self, pop:list, seen:set, rng, make, want:int, tries:int=200):
         for _ in range(tries * want):
@@ -183,9 +191,19 @@ class EvolutionarySearch:
         history, top, stopped = [], [], False
         bar = tqdm(total=self.generations * self.population, desc='search', disable=not progress)
         for gen in range(self.generations):
-            for g in pop:
-                if wall_s is not None and spent >= wall_s: stopped = True; break
-                self._eval(g, gen); evaluated.add(genome_key(g)); order.append(genome_key(g)); spent += self.done[genome_key(g)]['wall_s']; bar.update(1)
+            for i in range(0, len(pop), self.procs.world):       # one genome per process at a time
+                if wall_s is not None and spent >= wall_s: stopped = True
+                if stopped: break
+                chunk = pop[i:i + self.procs.world]
+                self._eval_many(chunk, gen)
+                for g in chunk:                                  # the budget is counted genome by genome, as in one process
+                    if wall_s is not None and spent >= wall_s: stopped = True
+                    if stopped: break
+                    k = genome_key(g)
+                    evaluated.add(k)
+                    order.append(k)
+                    spent += self.done[k]['wall_s']
+                    bar.update(1)
                 bar.set_postfix_str(f"best {min(self.done[k]['fitness'] for k in evaluated):.4g}")
             if stopped: break
             ranked = sorted({genome_key(g): g for g in top + pop}.items(), key=lambda kv: (self.done[kv[0]]['fitness'], kv[0]))
@@ -246,9 +264,12 @@ def make_fitness(model, kind:str, n:int, steps:int, seed:int, cfg:float=PROTOCOL
 
 def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candidates=(8, 16, 32, 64, 128),
                fitness:str='fid_to_fp', n:int=64, steps:int=10, seed:int=0, minutes:float|None=59, log=None, out=None,
-               model_sha:str='', progress:bool=True, weights:str='gptq', **evo) -> dict:
+               model_sha:str='', progress:bool=True, weights:str='gptq', procs:Processes|None=None, **evo) -> dict:
     """Evolutionary group-size search at W{wbits}A{abits} against the uniform-`group` budget; returns the result record.
-    `calib` is a calibration set, or `{calibration seed: set}`: then a genome's fitness is its mean over those GPTQ realisations."""
+    `calib` is a calibration set, or `{calibration seed: set}`: then a genome's fitness is its mean over those GPTQ realisations.
+    With `procs` (several processes of `accelerate launch`) each generation's genomes are split between them; the main
+    process alone writes the log and the result."""
+    procs = procs or Processes()
     base = QuantConfig(wbits, abits, group, group, weights=weights)
     space, costs = search_space(model, candidates), layer_costs(model)
     ref = uniform_genome(space, group); budget = genome_cost(ref, costs)
@@ -257,26 +278,30 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     fit = make_fitness(model, fitness, n, steps, 1000 + seed)
     many = len(sets) > 1
     tag = f"w{wbits}a{abits}_g{group}_{fitness}_s{seed}" + (f"_c{'-'.join(map(str, sets))}" if many else '')
-    log = Path(log or data_path('search', f'{tag}.jsonl')); out = Path(out or data_path('search', f'{tag}.json'))
+    log = Path(log) if log else Path(out).with_suffix('.log.jsonl') if out else data_path('search', f'{tag}.jsonl')
+    out = Path(out or data_path('search', f'{tag}.json'))
     run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo, numerics=(num := numerics()),
                             **({'calib_seeds': list(sets)} if many else {})))   # one realisation: the key of a plain search
     with timer() as tq: gqs = {cs: GenomeQuantizer(model, space, base, c, progress=progress) for cs, c in sets.items()}
     per = {}   # genome key -> its fitness on each realisation, for the genomes scored in this process
     def score(g):
         per[genome_key(g)] = [float(fit(q.assemble(g))) for q in gqs.values()]; return float(np.mean(per[genome_key(g)]))
-    es = EvolutionarySearch(space, costs, budget, score, log, run_key, init=[ref], seed=seed, **evo)
+    es = EvolutionarySearch(space, costs, budget, score, log, run_key, init=[ref], seed=seed, procs=procs, **evo)
     res = es.run(None if minutes is None else minutes * 60, progress=progress)
     if genome_key(res['genome']) not in per: score(res['genome'])   # read from the log: its realisations scored again (deterministic)
     own = dict(zip(sets, per[genome_key(res['genome'])]))
     cs = min(own, key=lambda k: (own[k], k))   # the chosen genome's best realisation: the model saved
-    genome_config(res['genome'], dataclasses.replace(base, sequential='none')).save(out)   # with calib seed `cs`: the very model the search scored
+    if procs.main:   # with calib seed `cs`: the very model the search scored
+        genome_config(res['genome'], dataclasses.replace(base, sequential='none')).save(out)
     def rel(q):   # paths inside the project are stored relative to it, so records read the same in any clone
         q, root = q.resolve(), proj_root().resolve(); return str(q.relative_to(root) if q.is_relative_to(root) else q)
     rec = dict(res, tag=tag, config=rel(out), log=rel(log), fitness_spec=fit.spec(), reference_group=group, cache_wall_s=tq['s'],
                search_s=tq['s'] + res['eval_s'],   # the search's cost: cache + every evaluation it used, replayed ones at their logged time
                reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None, run_key=run_key,
                calib_seeds=list(sets), calib_seed=cs, realisation_fitness={str(k): v for k, v in own.items()})
-    rec['numerics'] = num; save_json(rec, out.with_suffix('.record.json')); return rec
+    rec['numerics'] = num
+    if procs.main: save_json(rec, out.with_suffix('.record.json'))
+    return rec
 
 def _int_list(lo:int|None=None):
     "argparse type: a comma-separated list of integers (each >= `lo` when given), as a tuple."
@@ -304,7 +329,8 @@ def search_parser() -> argparse.ArgumentParser:
     p.add_argument('--seed', type=_positive(int, 0), default=0)
     p.add_argument('--calib-seeds', type=_int_list(0), default='0', help="comma-separated calibration seeds: a genome's fitness is its mean over "
                    "their GPTQ realisations, and the best one of the chosen genome is reported (default 0: one realisation)")
-    p.add_argument('--out', default=None, help='where to write the searched QuantConfig JSON (default data/search/)')
+    p.add_argument('--out', default=None, help='where to write the searched QuantConfig JSON (default data/search/); '
+                   'its log goes beside it (OUT.log.jsonl)')
     p.add_argument('--threads', type=_positive(int), default=None); p.add_argument('--quiet', action='store_true')
     return p
 
@@ -313,12 +339,19 @@ def qdit_search_cli(argv=None):
     p = search_parser(); a = p.parse_args(argv)
     cands, seeds = a.candidates, tuple(dict.fromkeys(a.calib_seeds))
     set_threads(a.threads)
+    ps = processes()               # under `accelerate launch`: the genomes of each generation are split between processes
     try:
-        weights = Path(a.model or default_model_dir()); model = load_dit(weights); sha = weights_sha256(weights)
-        rec = run_search(model, {cs: _calibration_of(model, sha, weights, cs) for cs in seeds}, a.wbits, a.abits, a.group, cands, a.fitness, a.n, a.steps,
-                         a.seed, a.minutes, out=a.out, model_sha=sha, progress=not a.quiet,
+        weights = Path(a.model or default_model_dir())
+        model = load_dit(weights)
+        sha = weights_sha256(weights)
+        calib = {cs: _calibration_of(model, sha, weights, cs, progress=not a.quiet and ps.main) for cs in seeds}
+        rec = run_search(model, calib, a.wbits, a.abits, a.group, cands, a.fitness, a.n, a.steps, a.seed, a.minutes,
+                         out=a.out, model_sha=sha, progress=not a.quiet and ps.main, procs=ps,
                          population=a.population, generations=a.generations)
+    except BadFile as e: p.exit(2, f"qdit_search: error: {e}\n")
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_search: error: {e}\n")
+    ps.finish()
+    if not ps.main: return
     print(json.dumps({k: rec[k] for k in ('fitness', 'reference_fitness', 'cost', 'budget', 'evaluations', 'search_s', 'wall_s', 'config', 'calib_seed')}))
 
 # %% ../nbs/17_search.ipynb #b750674d

@@ -10,9 +10,9 @@ import torch
 from diffusers import DDPMScheduler
 from diffusers.training_utils import EMAModel
 from safetensors import safe_open
-from safetensors.torch import save_file, load_file
+from safetensors.torch import load_file
 from tqdm.auto import tqdm
-from .core import set_threads, data_path, versions, device_label
+from .core import set_threads, data_path, versions, device_label, save_tensors
 from .data import load_fmnist, to_model_space, fmnist_hash
 from .model import (build_dit, fmnist_dit_config, save_dit, load_dit, weights_sha256, provenance, NULL_CLASS,
                         default_model_dir)
@@ -93,12 +93,9 @@ def _snapshot_path(ckpt_dir, step:int) -> Path: return Path(ckpt_dir)/'ema'/f'st
 
 def save_snapshot(model, ema, ckpt_dir, step:int, config:dict) -> Path:
     "Keep the EMA weights at `step` (for the FID-vs-training-steps curve) as safetensors, with the config in its metadata."
-    p = _snapshot_path(ckpt_dir, step); p.parent.mkdir(parents=True, exist_ok=True)
     names = [n for n, _ in model.named_parameters()]
-    tensors = {n: s.detach().float().cpu().contiguous() for n, s in zip(names, ema.shadow_params)}
-    tmp = p.with_name(p.name + '.tmp')
-    save_file(tensors, tmp, metadata=dict(step=str(step), config=json.dumps(config))); os.replace(tmp, p)
-    return p
+    tensors = {n: s.detach().float().cpu() for n, s in zip(names, ema.shadow_params)}
+    return save_tensors(tensors, _snapshot_path(ckpt_dir, step), metadata=dict(step=str(step), config=json.dumps(config)))
 
 def snapshots(ckpt_dir) -> list[tuple[int, Path]]:
     "(step, path) of every EMA snapshot a run kept, in step order."
