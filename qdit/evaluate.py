@@ -339,10 +339,10 @@ def _group(s):
     try: return _positive(int)(s)
     except argparse.ArgumentTypeError: raise argparse.ArgumentTypeError(f"{s!r} is not a group size (a positive integer, 'channel' or 'tensor')")
 
-def cli_options(a) -> dict:
-    "Method options given on the command line (a --config file is read, so the record holds its content)."
+def cli_options(a, model=None) -> dict:
+    "Method options given on the command line (a --config file is read, and checked against `model`, so the record holds its content)."
     opts = {k: getattr(a, k) for k in ('wbits', 'abits', 'group', 'adaln') if getattr(a, k) is not None}
-    if a.config is not None: opts['config'] = QuantConfig.load(a.config).to_dict()
+    if a.config is not None: opts['config'] = QuantConfig.load(a.config, model).to_dict()
     return opts
 
 def qdit_eval_cli(argv=None):
@@ -355,8 +355,9 @@ def qdit_eval_cli(argv=None):
     if a.steps > 1000: p.error(f"argument --steps: {a.steps} exceeds the 1000 training timesteps")
     set_threads(a.threads)
     try:
-        rec = evaluate_model(None, n=a.n, seed=a.seed, steps=a.steps, cfg=a.cfg, scheduler=a.scheduler, method=a.method,
-                             options=cli_options(a), batch_size=a.batch_size, weights=a.model, save=a.save,
+        model = None if a.config is None else load_dit(a.model or default_model_dir())   # the config is checked against it
+        rec = evaluate_model(model, n=a.n, seed=a.seed, steps=a.steps, cfg=a.cfg, scheduler=a.scheduler, method=a.method,
+                             options=cli_options(a, model), batch_size=a.batch_size, weights=a.model, save=a.save,
                              reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag, calib_seed=a.calib_seed, device=a.device,
                              calib_branches=a.calib, results=a.results)
     except BadFile as e: p.exit(2, f"qdit_eval: error: {e}\n")            # a file qdit cannot use: one line, status 2

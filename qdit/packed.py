@@ -217,11 +217,11 @@ def qdit_quantize_cli(argv=None):
     weights = Path(a.model or default_model_dir())
     try:
         opts = {k: getattr(a, k) for k in ('wbits', 'abits', 'group', 'adaln') if getattr(a, k) is not None}
+        model, sha = load_dit(weights), weights_sha256(weights)
         if a.config is not None:
             if a.method != 'qdit': p.error("argument --config: only with --method qdit")
-            opts = dict(config=QuantConfig.load(a.config).to_dict())
+            opts = dict(config=QuantConfig.load(a.config, model).to_dict())
         opts = method_options(a.method, opts)
-        model, sha = load_dit(weights), weights_sha256(weights)
         calib = lambda: _calibration_of(model, sha, weights, a.calib_seed)
         q = METHODS[a.method](model, calib=calib, progress=False, **opts)
         f = save_packed(q, a.out, source_sha256=sha)

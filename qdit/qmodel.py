@@ -77,14 +77,20 @@ class QuantConfig:
     def save(self, path) -> Path:
         p = Path(path); p.parent.mkdir(parents=True, exist_ok=True); p.write_text(json.dumps(self.to_dict(), indent=1)); return p
     @classmethod
-    def load(cls, path) -> QuantConfig:
+    def load(cls, path, model=None) -> QuantConfig:
+        "The config in JSON file `path`; with `model`, also checked against it (a config written for another model is a `BadFile`)."
         p = Path(path)
         if not p.exists(): raise FileNotFoundError(f"quantization config {p} does not exist")
         what, fix = 'a QuantConfig as JSON', 'Write it with QuantConfig.save (or qdit_search), or fix it by hand.'
         d = read_json_file(p, what, fix)
         if not isinstance(d, dict): raise BadFile(f"{p}: a JSON {type(d).__name__}, not an object; it should hold {what}. {fix}")
-        try: return cls.from_dict(d)
+        try: cfg = cls.from_dict(d)
         except (ValueError, TypeError) as e: raise BadFile(f"{p}: {e}. {fix}") from None
+        if model is not None:
+            try: resolve(cfg, model)
+            except ValueError as e: raise BadFile(f"{p}: does not fit this model ({e}); it was written for another one. "
+                                                  "Search or write a config for this model.") from None
+        return cfg
 
 # %% ../nbs/10_qmodel.ipynb #b4f9f50b
 def _check_group(g, C:int, what:str, name:str):
