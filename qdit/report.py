@@ -26,8 +26,8 @@ from .results import BASELINES, stored_jobs
 __all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIFT', 'LADDER_CLAIMS', 'results_readme',
            'pending_note', 'update_results_blocks', 'pending_jobs', 'find_job', 'job_claim', 'qdit_results_cli',
            'note_run_time', 'verdict', 'study_w4a8_claim', 'variance_claims', 'ladder_claims', 'claims_rows',
-           'instrument_line', 'claims_table', 'scaleout_line', 'packed_line', 'render_readme', 'write_readme',
-           'write_results']
+           'instrument_line', 'claims_table', 'scaleout_line', 'kernels_line', 'packed_line', 'render_readme',
+           'write_readme', 'write_results']
 
 # %% ../nbs/19_report.ipynb #18932c84
 def _na_note(recs:list) -> list:
@@ -366,6 +366,18 @@ def scaleout_line(path=None) -> str:
             f"({b['speedup']:.2f}x); FID {b['many_fid']:.4f} either way.")
 
 # %% ../nbs/19_report.ipynb #2f9bc662
+def kernels_line(path=None) -> str:
+    "One sentence from the stored DiT-XL/2 linear-layer benchmark (`qdit_bench --xl`, `nbs/21_kernels.ipynb`)."
+    path = Path(path or results_path('bench_kernels_xl.json'))
+    if not path.exists(): return ''
+    b = load_json(path)
+    x = lambda k: f"{b[k]['speedup_vs_fp32']:.2f}x"
+    return (f"On DiT-XL/2's linear layers at batch {b['batch']} ({b['threads']} CPU thread{'s' if b['threads'] > 1 else ''}, "
+            f"AMX), W8A8 in integers runs at {x('w8a8_int_compiled')} fp32 (compiled; {x('w8a8_int')} eager), "
+            f"torchao's W8A8 at {x('torchao_w8a8')} and optimum-quanto's at {x('quanto_w8a8')}; bf16 runs at {x('bf16')}, "
+            f"above the {x('int8_gemm_only')} of the int8 GEMM alone, so on this CPU no W8A8 path can beat bf16. "
+            f"The simulation runs at {x('simulation_w8a8')} and W4A16 through PyTorch's int4 kernel at {x('w4a16_int4')}.")
+
 def packed_line(path=None) -> str:
     "One sentence from the stored packed-size measurement of DiT-XL/2 shapes (`nbs/20_packed.ipynb`)."
     path = Path(path or results_path('packed_ratio_xl.json'))
