@@ -5,7 +5,8 @@
 # %% ../nbs/12_evaluate.ipynb #65231e58
 from __future__ import annotations
 import json, os, sys, time, subprocess, argparse, datetime, hashlib, inspect, warnings
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from accelerate import PartialState
 from pathlib import Path
 import numpy as np
@@ -26,8 +27,8 @@ from safetensors.torch import load_file
 from .core import proj_path, save_tensors
 
 # %% auto #0
-__all__ = ['RESULTS_FILE', 'SHIPPED_SAMPLES', 'METRICS', 'PAIRED_METRICS', 'record_key', 'find_record', 'floor_key',
-           'floor_record', 'fid_floor', 'Processes', 'processes', 'model_fingerprint', 'reference_samples',
+__all__ = ['RESULTS_FILE', 'SHIPPED_SAMPLES', 'METRICS', 'PAIRED_METRICS', 'Record', 'as_record', 'record_key', 'find_record',
+           'floor_key', 'floor_record', 'fid_floor', 'Processes', 'processes', 'model_fingerprint', 'reference_samples',
            'twins_agreement', 'ship_reference_samples', 'evaluate_model', 'record_samples', 'eval_parser',
            'cli_options', 'qdit_eval_cli', 'bench_processes', 'summarise', 'paired_differences', 'fmt_ms',
            'markdown_table', 'update_block']
@@ -35,14 +36,60 @@ __all__ = ['RESULTS_FILE', 'SHIPPED_SAMPLES', 'METRICS', 'PAIRED_METRICS', 'reco
 # %% ../nbs/12_evaluate.ipynb #75a31e4c
 RESULTS_FILE = 'records.jsonl'
 
+@dataclass(frozen=True, kw_only=True)
+class Record:
+    """One evaluation as `records.jsonl` stores it: what was run (the key hashes model, method, options, protocol), what
+    it measured and what it cost. New records are written from this class; `as_record` reads one back checked."""
+    key:str
+    tag:str|None = None
+    model:str|None = None
+    model_sha256:str|None = None
+    method:str
+    options:dict = field(default_factory=dict)
+    protocol:dict
+    calib_seed:int = 0
+    calib_branches:str|None = None       # None in records older than the two-branch calibration (they used 'cond')
+    metrics:dict
+    quant_wall_s:float|None = None
+    calib_wall_s:float|None = None
+    sample_wall_s:float|None = None
+    metric_wall_s:float|None = None
+    model_bytes:int|None = None
+    weight_bytes:float|None = None
+    quant_config:dict|None = None
+    versions:dict|None = None
+    sample_device:str|None = None
+    time:str|None = None
+
+    def as_dict(self) -> dict: return dataclasses.asdict(self)
+
+_RECORD_REQUIRED = ('key', 'method', 'protocol', 'metrics')
+_RECORD_TYPES = dict(key=str, method=str, protocol=dict, metrics=dict, options=dict)
+
+def as_record(d:dict) -> Record:
+    "A stored record (a dict from `records.jsonl`) as a `Record`; a ValueError saying what is missing or mistyped."
+    if not isinstance(d, dict): raise ValueError(f"a record is a JSON object, not {type(d).__name__}")
+    missing = [k for k in _RECORD_REQUIRED if k not in d]
+    if missing: raise ValueError(f"record {d.get('key', '?')} lacks {missing}")
+    bad = [k for k, t in _RECORD_TYPES.items() if k in d and not isinstance(d[k], t)]
+    if bad: raise ValueError(f"record {d['key']}: {bad} have the wrong type")
+    names = {f.name for f in dataclasses.fields(Record)}
+    return Record(**{k: v for k, v in d.items() if k in names})
+
 def record_key(model_sha:str, method:str, options:dict, proto:dict) -> str:
     "Identity of an evaluation: what was evaluated, how, under which protocol."
     return key_hash(dict(model=model_sha, method=method, options=options, protocol=proto))
 
 def find_record(key:str, path=None) -> dict|None:
-    "The latest stored record with this key, if any."
-    recs = [r for r in read_jsonl(path or results_path(RESULTS_FILE)) if r.get('key') == key]
-    return recs[-1] if recs else None
+    "The latest stored record with this key, if any (a record that does not parse as a `Record` is skipped with a warning)."
+    path = path or results_path(RESULTS_FILE)
+    for r in reversed([r for r in read_jsonl(path) if r.get('key') == key]):
+        try: as_record(r)
+        except ValueError as e:
+            warnings.warn(f"{path}: {e}; skipped, and recomputed if needed")
+            continue
+        return r
+    return None
 
 # %% ../nbs/12_evaluate.ipynb #6860efb0
 def floor_key(n:int=1000) -> str:
@@ -258,10 +305,11 @@ def _measure(qmodel, images, labels, fp_images, head:dict, tq:dict, ts:dict, dev
         metrics = evaluate_images(images, labels)
         if fp_images is not None: metrics.update(paired_metrics(images, fp_images))
         metrics['fid_floor'] = fid_floor(len(images))
-    return dict(head, metrics=metrics, quant_wall_s=tq['s'] - tq['calib_s'], calib_wall_s=tq['calib_s'], sample_wall_s=ts['s'],
-                metric_wall_s=tm['s'], model_bytes=model_bytes(qmodel), weight_bytes=weight_bytes(qmodel),
-                quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(), sample_device=device_label(dev),
-                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+    rec = Record(**head, metrics=metrics, quant_wall_s=tq['s'] - tq['calib_s'], calib_wall_s=tq['calib_s'],
+                 sample_wall_s=ts['s'], metric_wall_s=tm['s'], model_bytes=model_bytes(qmodel),
+                 weight_bytes=weight_bytes(qmodel), quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(),
+                 sample_device=device_label(dev), time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+    return rec.as_dict()
 
 def _samples_path(key:str) -> Path: return cache_path('samples', f'rec_{key}.safetensors', mkdir=True)
 
