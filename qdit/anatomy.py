@@ -28,7 +28,8 @@ __all__ = ['DEVICE_METRICS', 'COLLAPSED', 'fid_terms', 'noise_curve', 'error_spl
 # %% ../nbs/16_anatomy.ipynb #605c072b
 def fid_terms(images, stats:dict|None=None, net=None, pool=None) -> dict:
     "Real-data FID of `images` split into the mean term |mu_g - mu_r|^2 and the covariance term, with the feature spread Tr(Sigma)."
-    net = net or load_classifier(); stats = stats or load_reference_stats()[0]
+    net = net or load_classifier()
+    stats = stats or load_reference_stats()[0]
     mu, sig = feature_stats(extract_features(net, images)['pool'] if pool is None else pool)   # `pool`: the images' features, if known
     mr, sr = stats['pool_mu'].numpy(), stats['pool_sigma'].numpy()
     fid, mean = frechet_distance(mu, sig, mr, sr), float(((mu - mr) ** 2).sum())
@@ -50,7 +51,8 @@ def error_split(f:torch.Tensor, g:torch.Tensor, toward:torch.Tensor|None=None) -
     (from the twins' centre to the real data's), also `shift_cos`, the cosine between the shared shift and it, and
     `mean_cross` = -2 shift . toward, so that the real-data mean term moves by exactly err_common + mean_cross."""
     if f.shape != g.shape: raise ValueError(f"paired features must have the same shape, got {tuple(f.shape)} and {tuple(g.shape)}")
-    d = (f - g).double(); shift = d.mean(0)
+    d = (f - g).double()
+    shift = d.mean(0)
     out = dict(err_total=float((d ** 2).sum(1).mean()), err_common=float((shift ** 2).sum()),
                err_own=float(((d - shift) ** 2).sum(1).mean()))
     if toward is not None:
@@ -66,7 +68,8 @@ def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> lis
     out, seen, net, twins, mu_r = [], set(), load_classifier(), {}, load_reference_stats()[0]['pool_mu'].double()
     for r in recs:
         if r['key'] in seen: continue       # one record can serve a ladder rung and a results row
-        seen.add(r['key']); pk, is_fp = json.dumps(r['protocol'], sort_keys=True), r['method'] == 'fp'
+        seen.add(r['key'])
+        pk, is_fp = json.dumps(r['protocol'], sort_keys=True), r['method'] == 'fp'
         got = (reference_samples(fp_model, r['protocol'], batch_size, False) if is_fp and fp_model is not None
                else record_samples(r, model, batch_size=batch_size, progress=False))
         if got is None: continue
@@ -103,7 +106,9 @@ def plot_fid_vs_psnr(rows:list, curve:list):
         ax.scatter(r['psnr_to_fp'], r['fid'], color=plt.cm.tab20(i % 20), marker='s' if r['setting'] == 'W4A4' else 'o', zorder=3,
                    label=f"{r['setting']} {r['label']}")
     ax.set(xlabel='PSNR to full precision (dB; right = closer)', ylabel='real-data FID (classifier features)', yscale='log')
-    ax.legend(fontsize=6.5); fig.tight_layout(); return fig
+    ax.legend(fontsize=6.5)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/16_anatomy.ipynb #1e07c2e1
 def stored_artefact(name:str):
@@ -156,7 +161,9 @@ def layer_error_split(model, qmodels:dict,          # {name: quantized copy of `
             for q in qm:
                 e = (qm[q][name](x) - out).double().reshape(x.shape[0], -1, out.shape[-1])      # [batch, tokens, out]
                 a = acc.setdefault((name, q, b), dict(s1=torch.zeros_like(e[0]), s2=0.0, n=0))
-                a['s1'] += e.sum(0); a['s2'] += float((e ** 2).sum()); a['n'] += e.shape[0]
+                a['s1'] += e.sum(0)
+                a['s2'] += float((e ** 2).sum())
+                a['n'] += e.shape[0]
         return f
     hs = [mods[k].register_forward_hook(hook(k)) for k in names]
     try:
@@ -171,7 +178,8 @@ def layer_error_split(model, qmodels:dict,          # {name: quantized copy of `
     out = {k: dict(layer=k, **{f'{q}_{p}': 0.0 for q in qm for p in ('total', 'common')}) for k in names}
     for (k, q, b), a in acc.items():
         T = a['s1'].shape[0]
-        out[k][f'{q}_total'] += a['s2'] / a['n'] / T / nb; out[k][f'{q}_common'] += float(((a['s1'] / a['n']) ** 2).sum()) / T / nb
+        out[k][f'{q}_total'] += a['s2'] / a['n'] / T / nb
+        out[k][f'{q}_common'] += float(((a['s1'] / a['n']) ** 2).sum()) / T / nb
     return list(out.values())
 
 def layer_error_note(le:dict) -> str:
@@ -225,7 +233,9 @@ def plot_step_error(rows:list):
                 ax.plot(st, [r[f'{k}_{part}'] for r in rs if f'{k}_total' in r], ls, c=f'C{j}', label=f'{q}: {part}')
     axs[0].set(title='accumulated: own x_t vs full precision', xlabel='DDIM step (noise to image)', ylabel='squared distance (sum over pixels)', yscale='log')
     axs[1].set(title='added by the step alone (noise prediction)', xlabel='DDIM step', yscale='log')
-    axs[0].legend(fontsize=7); fig.tight_layout(); return fig
+    axs[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
 
 def step_error_note(se:dict) -> str:
     "RESULTS.md sentence from a `step_error_split` record of RTN and GPTQ models {setting, group, n, seed, rows}."
@@ -260,9 +270,12 @@ def plot_method_grids(grids:dict, per_class:int=2, title:str=''):
     "One panel per method, classes as rows."
     fig, axs = plt.subplots(1, len(grids), figsize=(1.3 * len(grids), 5))
     for ax, (m, imgs) in zip(np.atleast_1d(axs), grids.items()):
-        ax.imshow(image_grid(imgs, per_class).squeeze(-1), cmap='gray', vmin=0, vmax=1); ax.axis('off')
+        ax.imshow(image_grid(imgs, per_class).squeeze(-1), cmap='gray', vmin=0, vmax=1)
+        ax.axis('off')
         ax.set_title(LABELS[m].split(' (')[0], fontsize=7)
-    fig.suptitle(title, fontsize=9); fig.tight_layout(); return fig
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/16_anatomy.ipynb #574920bd
 def perturbation_psnr(model, method:str='rtn', options:dict|None=None, n:int=16, seed:int=3, steps:int=4, eps:float=1e-6) -> dict:
@@ -270,7 +283,9 @@ def perturbation_psnr(model, method:str='rtn', options:dict|None=None, n:int=16,
     size): PSNR (dB) between the samples from the paired noise and from the perturbed noise, full precision and `method`."""
     noise, labels = paired_inputs(n, seed, model_sample_shape(model), null_class_of(model))
     other = noise * (1 + eps * torch.randn(noise.shape, generator=torch.Generator().manual_seed(seed + 1)))
-    w = default_model_dir(); sha = weights_sha256(w); out = {}
+    w = default_model_dir()
+    sha = weights_sha256(w)
+    out = {}
     for m in ('fp', method):
         q = METHODS[m](model, calib=lambda: _calibration_of(model, sha, w, 0), **method_options(m, options if m == method else {}))
         a, b = (sample(q, noise=x, labels=labels, seed=seed, steps=steps, batch_size=n, progress=False)[0] for x in (noise, other))
@@ -304,7 +319,8 @@ def device_comparison(other:list, results=None) -> list[dict]:
 def device_table(rows:list) -> str:
     "Markdown: each job's metrics on the CPU and on the other device, and FID's change in percent (rows in the results table's order)."
     f = lambda v, d: '–' if v is None else f'{v:.{d}f}'
-    order = _row_order(); rows = sorted(rows, key=lambda r: (order.index((r['setting'], r['method'])), r['seed']))
+    order = _row_order()
+    rows = sorted(rows, key=lambda r: (order.index((r['setting'], r['method'])), r['seed']))
     body = [[r['setting'], LABELS[r['method']], str(r['seed']), f(r['cpu']['fid'], 2), f(r['other']['fid'], 2),
              f"{100 * (r['other']['fid'] / r['cpu']['fid'] - 1):+.2f}", f(r['cpu']['fid_to_fp'], 3), f(r['other']['fid_to_fp'], 3),
              f(r['cpu']['psnr_to_fp'], 2), f(r['other']['psnr_to_fp'], 2)] for r in rows]

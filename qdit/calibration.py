@@ -34,7 +34,9 @@ def collect_calibration(model, n_batches:int=16, batch_size:int=16, steps:int=PR
         pick = torch.randperm(steps, generator=g)[:batch_size]          # pick[j]: the step image j contributes at
         def grab(i, t, x):
             for j in (pick == i).nonzero().flatten().tolist():
-                xs.append(x[j].clone()); ts.append(int(t)); ys.append(int(y[j]))
+                xs.append(x[j].clone())
+                ts.append(int(t))
+                ys.append(int(y[j]))
         denoise(model, noise, y, make_scheduler('ddim', steps), cfg, callback=grab)
     x, t, y = torch.stack(xs), torch.tensor(ts), torch.tensor(ys)
     if branches == 'both': x, t, y = torch.cat([x, x]), torch.cat([t, t]), torch.cat([y, torch.full_like(y, n_cls)])

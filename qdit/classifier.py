@@ -30,7 +30,8 @@ class FMNISTClassifier(nn.Module):
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n_classes))
     def features(self, x) -> dict:
         "pool (hidden layer), spatial (first 8 channels of the last conv map, flattened) and logits."
-        c = self.conv(x); pool = self.fc(c)
+        c = self.conv(x)
+        pool = self.fc(c)
         return dict(pool=pool, spatial=c[:, :self.spatial_channels].flatten(1), logits=self.head(pool))
     def forward(self, x): return self.features(x)['logits']
 
@@ -44,7 +45,8 @@ def _shift(x, gen, max_shift=2):
 @torch.no_grad()
 def predict(clf, x, batch_size:int=1000) -> torch.Tensor:
     "Logits of model-space images, in batches."
-    clf.eval(); return torch.cat([clf(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+    clf.eval()
+    return torch.cat([clf(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 
 def accuracy(clf, x, y) -> float: "Top-1 accuracy."; return (predict(clf, x).argmax(1) == y).float().mean().item()
 
@@ -52,7 +54,8 @@ def train_classifier(epochs:int=10, batch_size:int=128, lr:float=2e-3, seed:int=
                      n_train:int|None=None, progress:bool=True) -> tuple[FMNISTClassifier, dict]:
     "Train the reference classifier; returns it and a record with its held-out test accuracy."
     gen = seed_everything(seed)
-    x, y = load_fmnist('train', data_root); xt, yt = load_fmnist('test', data_root)
+    x, y = load_fmnist('train', data_root)
+    xt, yt = load_fmnist('test', data_root)
     x, y = to_model_space(x[:n_train]), y[:n_train]
     clf = FMNISTClassifier()
     steps = epochs * (len(x) // batch_size)
@@ -61,11 +64,16 @@ def train_classifier(epochs:int=10, batch_size:int=128, lr:float=2e-3, seed:int=
     t0, losses = time.time(), []
     bar = tqdm(total=steps, desc='classifier', disable=not progress, mininterval=5)
     for ep in range(epochs):
-        clf.train(); perm = torch.randperm(len(x), generator=gen)
+        clf.train()
+        perm = torch.randperm(len(x), generator=gen)
         for b in range(len(x) // batch_size):
             idx = perm[b * batch_size:(b + 1) * batch_size]
             loss = F.cross_entropy(clf(_shift(x[idx], gen)), y[idx])
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step(); bar.update(1)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            bar.update(1)
         losses.append(loss.item())
     bar.close()
     rec = dict(test_accuracy=accuracy(clf, to_model_space(xt), yt), n_test=len(xt), n_train=len(x), epochs=epochs,
@@ -78,7 +86,8 @@ CLASSIFIER_DIR = 'classifier_fmnist'
 
 def save_classifier(clf, rec:dict, path=None) -> Path:
     "Weights as safetensors and the training record as JSON."
-    path = Path(path or data_path(CLASSIFIER_DIR)); path.mkdir(parents=True, exist_ok=True)
+    path = Path(path or data_path(CLASSIFIER_DIR))
+    path.mkdir(parents=True, exist_ok=True)
     save_tensors(clf.state_dict(), path/'model.safetensors')
     save_json(rec, path/'classifier.json')
     return path

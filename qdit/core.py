@@ -59,7 +59,9 @@ def by_protocol(test, quick, full):
 # %% ../nbs/00_core.ipynb #8e0d07cb
 def seed_everything(seed:int) -> torch.Generator:
     "Seed python, numpy and torch; return a CPU generator seeded with `seed`."
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
 def set_threads(n:int|None=None) -> int:
@@ -76,7 +78,8 @@ def sampling_device(device=None) -> torch.device:
     if dev.type not in ('cpu', 'cuda'): raise ValueError(f"device {device!r}: sampling runs on 'cpu' or 'cuda', got {dev.type!r}")
     if dev.type == 'cuda':
         if not torch.cuda.is_available(): raise ValueError(f"device {device!r} asked for, but torch sees no CUDA device here; use 'cpu'")
-        torch.backends.cuda.matmul.allow_tf32 = False; torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     return dev
 
 def device_label(dev) -> str:
@@ -123,7 +126,8 @@ def versions() -> dict:
 
 def numerics() -> dict:
     "What float results depend on besides their inputs: the summation order, set by torch's version, thread count and CPU."
-    v = versions(); return {k: v[k] for k in ('torch', 'threads', 'cpu')}
+    v = versions()
+    return {k: v[k] for k in ('torch', 'threads', 'cpu')}
 
 def _replace_into(path, write) -> Path:
     """Call `write(tmp)` on a temporary file beside `path`, then rename it into place: a reader (or a rerun after
@@ -152,7 +156,8 @@ def append_jsonl(obj, path) -> Path:
     """Append one JSON record as a line: one write under a file lock (`<path>.lock`), flushed to disk, so processes
     appending at once never interleave; a torn last line left by a killed writer is closed first, so it cannot
     swallow the new record."""
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(obj, default=str) + '\n').encode()
     with FileLock(f'{path}.lock'):
         torn = path.exists() and path.stat().st_size > 0 and not _ends_with_newline(path)
@@ -184,7 +189,8 @@ def read_jsonl(path) -> list:
 @contextlib.contextmanager
 def timer():
     "Context manager yielding a dict whose `s` entry holds the elapsed wall seconds on exit."
-    r = {'s': None}; t0 = time.perf_counter()
+    r = {'s': None}
+    t0 = time.perf_counter()
     try: yield r
     finally: r['s'] = time.perf_counter() - t0
 
@@ -220,13 +226,17 @@ def read_json_file(path, what:str, fix:str):
 def save_figure(fig, name:str, dpi:int=110) -> Path:
     "Save a matplotlib figure as figures/<name>.png and return the path."
     p = figures_path(f'{name}.png', mkdir=True)
-    fig.savefig(p, dpi=dpi, bbox_inches='tight'); return p
+    fig.savefig(p, dpi=dpi, bbox_inches='tight')
+    return p
 
 def image_grid(images:torch.Tensor, nrow:int) -> torch.Tensor:
     "Tile model-space images [N, C, H, W] in [-1, 1] into one [H', W', C] array in [0, 1] (1-pixel white gaps)."
-    n, c, h, w = images.shape; ncol = nrow; nrows = -(-n // ncol)
+    n, c, h, w = images.shape
+    ncol = nrow
+    nrows = -(-n // ncol)
     x = ((images.float().clamp(-1, 1) + 1) / 2)
     grid = torch.ones(c, nrows * (h + 1) + 1, ncol * (w + 1) + 1)
     for i in range(n):
-        r, k = divmod(i, ncol); grid[:, 1 + r * (h + 1):1 + r * (h + 1) + h, 1 + k * (w + 1):1 + k * (w + 1) + w] = x[i]
+        r, k = divmod(i, ncol)
+        grid[:, 1 + r * (h + 1):1 + r * (h + 1) + h, 1 + k * (w + 1):1 + k * (w + 1) + w] = x[i]
     return grid.permute(1, 2, 0)

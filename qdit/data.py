@@ -52,7 +52,8 @@ def read_idx(path) -> np.ndarray:
     with (gzip.open if path.suffix == '.gz' else open)(path, 'rb') as f: raw = f.read()
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0: raise ValueError(f"{path} is not an IDX file (bad magic number)")
     if raw[2] != 0x08: raise ValueError(f"{path}: only unsigned-byte IDX files are supported (type code {raw[2]:#x})")
-    nd = raw[3]; dims = struct.unpack(f'>{nd}I', raw[4:4 + 4*nd])
+    nd = raw[3]
+    dims = struct.unpack(f'>{nd}I', raw[4:4 + 4*nd])
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4*nd)
     if data.size != int(np.prod(dims)): raise ValueError(f"{path}: header says {dims} but holds {data.size} bytes")
     return data.reshape(dims)
@@ -94,9 +95,11 @@ def subset_dir() -> Path: "The shipped Fashion-MNIST subset."; return data_path(
 
 def make_subset(out=None, n_train:int=2000, n_test:int=1000, root=None) -> Path:
     "Write the first `n_train` / `n_test` items of each split as gzipped IDX files into `out`."
-    out = Path(out or subset_dir()); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out or subset_dir())
+    out.mkdir(parents=True, exist_ok=True)
     for split, n in (('train', n_train), ('test', n_test)):
         x, y = load_fmnist(split, root)
         s = _STEMS[split]
-        write_idx(x[:n].numpy(), out/f'{s}-images-idx3-ubyte.gz'); write_idx(y[:n].numpy().astype(np.uint8), out/f'{s}-labels-idx1-ubyte.gz')
+        write_idx(x[:n].numpy(), out/f'{s}-images-idx3-ubyte.gz')
+        write_idx(y[:n].numpy().astype(np.uint8), out/f'{s}-labels-idx1-ubyte.gz')
     return out

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json, os, sys, time, subprocess, argparse, datetime, hashlib, inspect, warnings
 import dataclasses
 from dataclasses import dataclass, field
-from accelerate import PartialState
 from pathlib import Path
 import numpy as np
 import torch
@@ -16,6 +15,7 @@ from .core import (results_path, cache_path, data_path, key_hash, tensor_sha256,
                        append_jsonl, read_jsonl, set_threads, protocol, image_grid, BadFile, save_json)
 from .model import load_dit, default_model_dir, weights_sha256
 from .sampler import sample, clear_checkpoint, SCHEDULERS, paired_inputs, model_sample_shape, null_class_of, PROTOCOL, Protocol
+from .sampler import Processes, processes, _sample_shared
 from .data import subset_dir
 from .metrics import evaluate_images, paired_metrics, real_floor, classifier_hash
 from torchmetrics.functional.image import peak_signal_noise_ratio
@@ -28,10 +28,9 @@ from .core import proj_path, save_tensors
 
 # %% auto #0
 __all__ = ['RESULTS_FILE', 'SHIPPED_SAMPLES', 'METRICS', 'PAIRED_METRICS', 'Record', 'as_record', 'record_key', 'find_record',
-           'floor_key', 'floor_record', 'fid_floor', 'Processes', 'processes', 'model_fingerprint', 'reference_samples',
-           'twins_agreement', 'ship_reference_samples', 'evaluate_model', 'record_samples', 'eval_parser',
-           'cli_options', 'qdit_eval_cli', 'bench_processes', 'summarise', 'paired_differences', 'fmt_ms',
-           'markdown_table', 'update_block']
+           'floor_key', 'floor_record', 'fid_floor', 'model_fingerprint', 'reference_samples', 'twins_agreement',
+           'ship_reference_samples', 'evaluate_model', 'record_samples', 'eval_parser', 'cli_options', 'qdit_eval_cli',
+           'bench_processes', 'summarise', 'paired_differences', 'fmt_ms', 'markdown_table', 'update_block']
 
 # %% ../nbs/12_evaluate.ipynb #75a31e4c
 RESULTS_FILE = 'records.jsonl'
@@ -113,56 +112,6 @@ def fid_floor(n:int) -> float|None:
         except FileNotFoundError: _FLOORS[n] = None
     return _FLOORS[n]
 
-# %% ../nbs/12_evaluate.ipynb #2e059cf2
-@dataclass(frozen=True)
-class Processes:
-    "Where this process stands among those `accelerate launch` started: `rank` of `world` (a plain run: 0 of 1)."
-    rank:int = 0
-    world:int = 1
-
-    @property
-    def main(self) -> bool: return self.rank == 0
-
-    def barrier(self):
-        "Wait until every process gets here."
-        if self.world > 1: PartialState().wait_for_everyone()
-
-    def broadcast(self, obj):
-        "The main process's `obj`, on every process."
-        if self.world == 1: return obj
-        box = [obj]
-        torch.distributed.broadcast_object_list(box, src=0)
-        return box[0]
-
-    def share(self, items:list, fn) -> list:
-        """`[fn(x) for x in items]`, split between the processes (this one computes every `world`-th item) and gathered
-        on every process in the order of `items`: each result is computed once, and every process ends with all of them."""
-        if self.world == 1: return [fn(x) for x in items]
-        mine = [(i, fn(x)) for i, x in enumerate(items) if i % self.world == self.rank]
-        parts = [None] * self.world
-        torch.distributed.all_gather_object(parts, mine)
-        got = dict(p for part in parts for p in part)
-        return [got[i] for i in range(len(items))]
-
-    def finish(self):
-        "Leave the process group once the shared work is done (the main process then measures alone)."
-        if self.world > 1 and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
-
-def processes() -> Processes:
-    "This process among those `accelerate launch` started (through `PartialState`); a plain run is rank 0 of 1."
-    if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return Processes()
-    s = PartialState(cpu=not torch.cuda.is_available())     # no GPU: CPU processes that meet through gloo
-    return Processes(s.process_index, s.num_processes)
-
-def _sample_shared(model, proto:dict, batch_size:int, progress:bool, checkpoint, ps:Processes):
-    "`sample` under `proto`; with several processes, each first draws its share of the batches into `checkpoint`."
-    kw = dict(n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'], scheduler=proto['scheduler'],
-              batch_size=batch_size, checkpoint=checkpoint)
-    if ps.world > 1:
-        sample(model, progress=progress, shard=(ps.rank, ps.world), **kw)
-        ps.barrier()
-    return sample(model, progress=progress, **kw)
-
 # %% ../nbs/12_evaluate.ipynb #38513442
 def _calibration_of(model, sha:str, weights:Path, seed:int=0, branches:str='both', progress:bool=True) -> dict:
     "The calibration set (seed `seed`) of the model at `weights` (the shipped model's seed-0 sets are in data/calibration/)."
@@ -183,7 +132,8 @@ def _save_samples(path:Path, images, labels):
 def _load_samples(path:Path):
     "(images, labels) stored by `_save_samples`, or None if there is no such file."
     if not path.exists(): return None
-    t = load_file(path); return t['images'], t['labels']
+    t = load_file(path)
+    return t['images'], t['labels']
 
 SHIPPED_SAMPLES = 'samples'   # data/samples/: committed full-precision twins (the full protocol's seeds), read before the cache
 
@@ -198,7 +148,8 @@ def _partial(what:str, batch_size:int, device=None) -> Path:
 
 def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True, images=None, labels=None, ps=None):
     "Full-precision samples of `model` under `proto`: shipped in data/samples/, else cached in data/cache/samples/ (drawn when missing)."
-    name = _fp_name(model, proto, batch_size); path = cache_path('samples', name, mkdir=True)
+    name = _fp_name(model, proto, batch_size)
+    path = cache_path('samples', name, mkdir=True)
     if images is not None: _save_samples(path, images, labels); return images, labels
     for p in (data_path(SHIPPED_SAMPLES, name), path):
         if (got := _load_samples(p)) is not None: return got
@@ -222,7 +173,8 @@ def twins_agreement(model, proto:dict, images:torch.Tensor, k:int=24) -> dict:
 
 def ship_reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True) -> Path:
     "Put the full-precision twins of `proto` (drawn if need be) in data/samples/, which is committed: a fresh clone pairs with them at no cost."
-    reference_samples(model, proto, batch_size, progress); name = _fp_name(model, proto, batch_size)
+    reference_samples(model, proto, batch_size, progress)
+    name = _fp_name(model, proto, batch_size)
     dst = data_path(SHIPPED_SAMPLES, name, mkdir=True)
     if not dst.exists(): shutil.copyfile(cache_path('samples', name), dst)
     return dst
@@ -234,7 +186,8 @@ def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int,
     tc = {'s': 0.}
     def calib():
         with timer() as t: c = _calibration_of(model, sha, weights, calib_seed, calib_branches, progress)
-        tc['s'] += t['s']; return c
+        tc['s'] += t['s']
+        return c
     fn = METHODS[method]   # a method that can show progress (GPTQ's per-block bar) follows the caller's `progress`
     if 'progress' in inspect.signature(fn).parameters: options = {**options, 'progress': progress}
     with timer() as tq: qmodel = fn(model, calib=calib, **options)
@@ -321,12 +274,14 @@ def record_samples(rec:dict, model=None, weights=None, batch_size:int=250, progr
     if (got := _load_samples(_samples_path(rec['key']))) is not None: return got
     if model is None: return None
     if rec['method'] == 'fp': return reference_samples(model, rec['protocol'], batch_size, progress)   # kept as the paired twins
-    weights = Path(weights or default_model_dir()); sha = weights_sha256(weights)
+    weights = Path(weights or default_model_dir())
+    sha = weights_sha256(weights)
     if sha != rec['model_sha256']: raise ValueError(f"record {rec['key']} was measured on model {rec['model_sha256'][:12]}, "
                                                     f"not on the weights in {weights} ({sha[:12]})")
     dev = rec.get('sample_device', 'cpu').split(' ')[0]          # e.g. 'cuda:0 (NVIDIA H200)' -> 'cuda:0'
     if dev != 'cpu' and not torch.cuda.is_available():
-        warnings.warn(f"record {rec['key']} was sampled on {rec['sample_device']}, and this machine has no CUDA device: not regenerated"); return None
+        warnings.warn(f"record {rec['key']} was sampled on {rec['sample_device']}, and this machine has no CUDA device: not regenerated")
+        return None
     _, images, labels, _, _ = _method_samples(model, rec['method'], rec['options'], rec['protocol'], batch_size, sha, weights, progress,
                                               rec.get('calib_seed', 0), device=None if dev == 'cpu' else 'cuda',
                                               calib_branches=rec.get('calib_branches', 'cond'))   # older records: the paper's set
@@ -395,7 +350,8 @@ def cli_options(a, model=None) -> dict:
 
 def qdit_eval_cli(argv=None):
     "Console script `qdit_eval`: print one JSON record (returns None, so the script's exit status is 0)."
-    p = eval_parser(); a = p.parse_args(argv)
+    p = eval_parser()
+    a = p.parse_args(argv)
     quant_opts = [k for k in ('wbits', 'abits', 'group', 'adaln') if getattr(a, k) is not None]
     if a.config is not None and quant_opts: p.error(f"argument --config: give either --config or --{'/--'.join(quant_opts)}, not both")
     if a.method is None: a.method = 'qdit' if quant_opts or a.config else 'fp'
@@ -462,7 +418,8 @@ def paired_differences(records:list, baseline:list, metric:str='fid') -> dict:
 def fmt_ms(s:dict, m:str, digits:int=2) -> str:
     "'mean ± std' (or just the value for one record)."
     if m not in s: return '-'
-    v = s[m]; return f"{v['mean']:.{digits}f} ± {v['std']:.{digits}f}" if v['n'] > 1 else f"{v['mean']:.{digits}f}"
+    v = s[m]
+    return f"{v['mean']:.{digits}f} ± {v['std']:.{digits}f}" if v['n'] > 1 else f"{v['mean']:.{digits}f}"
 
 def markdown_table(header:list, rows:list) -> str:
     "A GitHub markdown table."
@@ -471,7 +428,8 @@ def markdown_table(header:list, rows:list) -> str:
 
 def update_block(section:str, text:str, path=None) -> bool:
     "Replace the RESULTS.md block between `<!-- qdit:{section}:start -->` and `...:end -->`; True if it changed."
-    path = Path(path or proj_path('RESULTS.md')); s = path.read_text()
+    path = Path(path or proj_path('RESULTS.md'))
+    s = path.read_text()
     a, b = f'<!-- qdit:{section}:start -->', f'<!-- qdit:{section}:end -->'
     if a not in s or b not in s: raise ValueError(f"{path.name} has no {a} ... {b} block")
     new = s[:s.index(a) + len(a)] + '\n' + text.strip() + '\n' + s[s.index(b):]

@@ -15,8 +15,10 @@ class Hessian:
     "Running `H = 2/N Σ x xᵀ` over input rows `x` (the last axis is the layer's input channels)."
     def __init__(self, n_in:int): self.H, self.n = torch.zeros(n_in, n_in, dtype=torch.float64), 0
     def add(self, x:torch.Tensor):
-        x = x.detach().reshape(-1, x.shape[-1]).float(); m = x.shape[0]      # fp32 product, fp64 running sum
-        self.H.mul_(self.n / (self.n + m)).add_((x.T @ x).double(), alpha=2 / (self.n + m)); self.n += m
+        x = x.detach().reshape(-1, x.shape[-1]).float()
+        m = x.shape[0]      # fp32 product, fp64 running sum
+        self.H.mul_(self.n / (self.n + m)).add_((x.T @ x).double(), alpha=2 / (self.n + m))
+        self.n += m
         return self
 
 # %% ../nbs/09_gptq.ipynb #5af9d51b
@@ -29,11 +31,16 @@ def gptq_quantize(W:torch.Tensor,            # weight [out, in]
                   bits:int, group='channel', # 'tensor' | 'channel' | g (input channels per group)
                   sym:bool=False, percdamp:float=0.01, blocksize:int=128) -> dict:
     "GPTQ codes, scales and zero points of `W` (same layout as `quantize`/`choose_qparams` with `block_size`)."
-    check_bits(bits); rows, n = W.shape
+    check_bits(bits)
+    rows, n = W.shape
     if H.shape != (n, n): raise ValueError(f"Hessian of shape {tuple(H.shape)} does not match a weight with {n} input channels")
-    blk = block_size(W.shape, group); g = blk[1]
-    W = W.detach().float().clone(); H = H.double().clone()          # fp64 only for the factorisation
-    dead = H.diagonal() == 0; H[dead, dead] = 1; W[:, dead] = 0
+    blk = block_size(W.shape, group)
+    g = blk[1]
+    W = W.detach().float().clone()
+    H = H.double().clone()          # fp64 only for the factorisation
+    dead = H.diagonal() == 0
+    H[dead, dead] = 1
+    W[:, dead] = 0
     H.diagonal().add_(percdamp * H.diagonal().mean())
     U = torch.linalg.cholesky(torch.cholesky_inverse(torch.linalg.cholesky(H)), upper=True).float()
     lo, hi = qrange(bits, sym)
@@ -42,7 +49,10 @@ def gptq_quantize(W:torch.Tensor,            # weight [out, in]
     Q = torch.empty(rows, n, dtype=torch.int16)
     bs = _block_cols(n, g, blocksize)
     for i1 in range(0, n, bs):
-        i2 = min(i1 + bs, n); W1 = W[:, i1:i2].clone(); E1 = torch.zeros_like(W1); U1 = U[i1:i2, i1:i2]
+        i2 = min(i1 + bs, n)
+        W1 = W[:, i1:i2].clone()
+        E1 = torch.zeros_like(W1)
+        U1 = U[i1:i2, i1:i2]
         for i in range(i2 - i1):
             c = i1 + i
             if c % g == 0:
@@ -52,9 +62,11 @@ def gptq_quantize(W:torch.Tensor,            # weight [out, in]
                     s, z = s.reshape(rows), z.reshape(rows)
                 scale[:, c // g], zero[:, c // g] = s, z
             w, d = W1[:, i], U1[i, i]
-            q = ((w / s).round() + z).clamp(lo, hi); Q[:, c] = q.to(torch.int16)
+            q = ((w / s).round() + z).clamp(lo, hi)
+            Q[:, c] = q.to(torch.int16)
             err = (w - s * (q - z)) / d
-            W1[:, i:] -= err[:, None] * U1[i, i:][None]; E1[:, i] = err
+            W1[:, i:] -= err[:, None] * U1[i, i:][None]
+            E1[:, i] = err
         W[:, i2:] -= E1 @ U[i1:i2, i2:]
     if group == 'tensor': scale, zero = s_all, z_all
     return dict(q=Q, scale=scale, zero=zero, block=blk, bits=bits, sym=sym)

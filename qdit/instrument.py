@@ -36,11 +36,14 @@ def fp_protocol(name:str|None=None) -> dict:
 # %% ../nbs/13_instrument.ipynb #a2983975
 def plot_loss_curve(prov:dict):
     "Training loss against step from a provenance record."
-    lc = prov['loss_curve']; fig, ax = plt.subplots(figsize=(6, 3.2))
+    lc = prov['loss_curve']
+    fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.plot([r['step'] for r in lc], [r['loss'] for r in lc], lw=1, label='total')
     ax.plot([r['step'] for r in lc], [r['mse'] for r in lc], lw=1, label='noise MSE')
     ax.set(xlabel='step', ylabel='loss', yscale='log', title=f"training loss ({prov['steps']} steps, {prov['wall_s']/3600:.1f} h)")
-    ax.legend(); fig.tight_layout(); return fig
+    ax.legend()
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/13_instrument.ipynb #3b9d0f42
 def training_curve(ckpt_dir,                 # a training run's folder (its ema/ snapshots)
@@ -70,8 +73,11 @@ def class_grid(model, per_class:int=8, seed:int=0, steps:int=PROTOCOL.steps, cfg
 
 def plot_grid(imgs, nrow:int, title:str=''):
     "Show a tiled image grid."
-    g = image_grid(imgs, nrow); fig, ax = plt.subplots(figsize=(nrow * 0.6, len(imgs) / nrow * 0.6))
-    ax.imshow(g.squeeze(-1) if g.shape[-1] == 1 else g, cmap='gray', vmin=0, vmax=1); ax.axis('off'); ax.set_title(title)
+    g = image_grid(imgs, nrow)
+    fig, ax = plt.subplots(figsize=(nrow * 0.6, len(imgs) / nrow * 0.6))
+    ax.imshow(g.squeeze(-1) if g.shape[-1] == 1 else g, cmap='gray', vmin=0, vmax=1)
+    ax.axis('off')
+    ax.set_title(title)
     return fig
 
 # %% ../nbs/13_instrument.ipynb #e8d962ba
@@ -82,8 +88,10 @@ def plot_metric_vs_steps(records:list, metric:str='fid', floor:float|None=None):
     ax.plot([r['protocol']['steps'] for r in rs], [r['metrics'][metric] for r in rs], 'o-', label='full precision')
     if floor is not None: ax.axhline(floor, ls='--', c='gray', label='real-data floor')
     ax.set(xscale='log', xlabel='DDIM steps', ylabel=metric.upper(), title=f"{metric.upper()} vs steps (n={rs[0]['protocol']['n']}, CFG {rs[0]['protocol']['cfg']})")
-    ax.set_xticks([r['protocol']['steps'] for r in rs], [str(r['protocol']['steps']) for r in rs]); ax.legend()
-    fig.tight_layout(); return fig
+    ax.set_xticks([r['protocol']['steps'] for r in rs], [str(r['protocol']['steps']) for r in rs])
+    ax.legend()
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/13_instrument.ipynb #1683dce8
 def guidance_curve(records:list, model_sha:str|None=None, n:int=1000, steps:int=PROTOCOL.steps) -> dict:
@@ -115,7 +123,8 @@ def guidance_check(curve:dict, best:float, width:float=0.5) -> dict:
 
 def plot_guidance(curve:dict, floor:float|None=None, best:float|None=None):
     "FID (mean +- std over the seeds stored) and recall / class accuracy against the guidance scale."
-    cs = list(curve); s = [summarise([dict(metrics=m) for m in curve[c].values()]) for c in cs]
+    cs = list(curve)
+    s = [summarise([dict(metrics=m) for m in curve[c].values()]) for c in cs]
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
     a.errorbar(cs, [x['fid']['mean'] for x in s], yerr=[x['fid']['std'] for x in s], fmt='o-', capsize=3, label='full precision')
     if floor is not None: a.axhline(floor, ls='--', c='gray', label='real-data floor')
@@ -123,15 +132,18 @@ def plot_guidance(curve:dict, floor:float|None=None, best:float|None=None):
     a.set(xlabel='guidance scale', ylabel='FID', yscale='log', title='FID against guidance (1,000 samples, DDIM 50)')
     a.legend(fontsize=8)
     for m in ('recall', 'accuracy'): b.plot(cs, [x[m]['mean'] for x in s], 'o-', label=m)
-    b.set(xlabel='guidance scale', title='diversity vs class fidelity'); b.legend(fontsize=8)
-    fig.tight_layout(); return fig
+    b.set(xlabel='guidance scale', title='diversity vs class fidelity')
+    b.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 def guidance_summary(records:list, model_sha:str|None=None, steps:int=PROTOCOL.steps) -> str:
     "One line: FID, recall and class accuracy of full precision at each guidance scale stored (seed 0, largest n)."
     rs = [r for r in records if r.get('method') == 'fp' and 'metrics' in r and r['protocol'].get('steps') == steps
           and r['protocol'].get('seed') == 0 and model_sha in (None, r.get('model_sha256'))]
     if not rs: return ''
-    n = max(r['protocol']['n'] for r in rs); by = {r['protocol']['cfg']: r['metrics'] for r in rs if r['protocol']['n'] == n}
+    n = max(r['protocol']['n'] for r in rs)
+    by = {r['protocol']['cfg']: r['metrics'] for r in rs if r['protocol']['n'] == n}
     if len(by) < 2: return ''
     return (f"Guidance (seed 0, {n} samples, DDIM {steps}): " + '; '.join(
         f"CFG {c:g}: FID {m['fid']:.2f}, recall {m['recall']:.3f}, class accuracy {m['accuracy']:.3f}"
@@ -167,8 +179,10 @@ def fp_bars(records:list, model_sha:str|None=None, cfg:float=PROTOCOL.cfg, max_r
              and r['protocol']['steps'] == 50 and r['protocol']['cfg'] == cfg]
     floor = next((r for r in records if r.get('tag') == 'floor'), None)
     if not heads or floor is None: return ''
-    n = max(r['protocol']['n'] for r in heads); seeds = {r['protocol']['seed']: r for r in heads if r['protocol']['n'] == n}
-    s = summarise(list(seeds.values())); fl = floor['metrics']['fid']
+    n = max(r['protocol']['n'] for r in heads)
+    seeds = {r['protocol']['seed']: r for r in heads if r['protocol']['n'] == n}
+    s = summarise(list(seeds.values()))
+    fl = floor['metrics']['fid']
     fid, rec, acc = (s[m]['mean'] for m in ('fid', 'recall', 'accuracy'))
     met = lambda ok: 'met' if ok else 'missed'
     return (f"Bars ({n} samples x {len(seeds)} seed(s), CFG {cfg:g}): FID / floor = {fid:.2f} / {fl:.2f} = **{fid / fl:.2f}** "
@@ -209,7 +223,8 @@ def study_table(rows:list, fp_bytes:float) -> str:
     order = lambda k: (k[0] != 'fp', k[0], ADALN.index(k[1]) if k[1] in ADALN else -1, k[2])
     out = []
     for k in sorted(groups, key=order):
-        rs = groups[k]; s = summarise(rs, ('fid', 'fid_to_fp', 'psnr_to_fp', 'accuracy', 'recall'))
+        rs = groups[k]
+        s = summarise(rs, ('fid', 'fid_to_fp', 'psnr_to_fp', 'accuracy', 'recall'))
         floor = rs[0]['metrics'].get('fid_floor') or fid_floor(rs[0]['protocol']['n'])
         out.append([*k, len(rs), fmt_ms(s, 'fid'), f"{s['fid']['mean'] / floor:.2f}" if floor else '-',
                     fmt_ms(s, 'fid_to_fp'), fmt_ms(s, 'psnr_to_fp'), fmt_ms(s, 'accuracy', 3), fmt_ms(s, 'recall', 3),

@@ -86,7 +86,9 @@ def _library_bytes(model, targets:dict, bits:int, group:int|None) -> float:
     rest = sum(p.numel() * 4 for p in model.parameters() if id(p) not in tw)
     q = 0.0
     for p, b in targets.items():
-        w = model.get_submodule(p).weight; rows, cols = w.shape; b = b or bits
+        w = model.get_submodule(p).weight
+        rows, cols = w.shape
+        b = b or bits
         g = None if b == 8 else group
         q += packed_bytes(w.numel(), rows * (cols // g if g else 1), b, sym=True)
     return rest + q

@@ -27,13 +27,15 @@ __all__ = ['REF_STATS_FILE', 'INCEPTION_ENV', 'extract_features', 'feature_stats
 @torch.no_grad()
 def extract_features(net, images:torch.Tensor, batch_size:int=500) -> dict:
     "{'pool', 'spatial', 'logits'} features (float32, CPU) of model-space images."
-    net.eval(); outs = [net.features(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
+    net.eval()
+    outs = [net.features(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
     return {k: torch.cat([o[k] for o in outs]).float().cpu() for k in outs[0]}
 
 # %% ../nbs/06_metrics.ipynb #47a2ec37
 def feature_stats(feats:torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     "Mean and (unbiased) covariance of [N, D] features, float64."
-    f = feats.double().numpy(); return f.mean(0), np.cov(f, rowvar=False)
+    f = feats.double().numpy()
+    return f.mean(0), np.cov(f, rowvar=False)
 
 def frechet_distance(mu1, sigma1, mu2, sigma2, eps:float=1e-6) -> float:
     "Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2)."
@@ -57,7 +59,8 @@ class _Passthrough(nn.Module):
 def inception_score(logits:torch.Tensor, splits:int=10, seed:int=0) -> tuple[float, float]:
     "Inception Score (mean, std over `splits`) from classifier logits, via torchmetrics."
     with warnings.catch_warnings(), torch.random.fork_rng():
-        warnings.simplefilter('ignore'); torch.manual_seed(seed)
+        warnings.simplefilter('ignore')
+        torch.manual_seed(seed)
         m = InceptionScore(feature=_Passthrough(), splits=splits, sync_on_compute=False)   # one process measures
         m.update(logits.double())
         mean, std = m.compute()
@@ -92,7 +95,8 @@ def compute_reference_stats(net=None, images=None, n_pr:int=5000, seed:int=0, da
     f = extract_features(net, images)
     stats = {}
     for k in ('pool', 'spatial'):
-        mu, sigma = feature_stats(f[k]); stats[f'{k}_mu'], stats[f'{k}_sigma'] = torch.from_numpy(mu), torch.from_numpy(sigma)
+        mu, sigma = feature_stats(f[k])
+        stats[f'{k}_mu'], stats[f'{k}_sigma'] = torch.from_numpy(mu), torch.from_numpy(sigma)
     idx = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:n_pr]
     stats['pr_real'] = f['pool'][idx].half()
     return stats

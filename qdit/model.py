@@ -43,7 +43,8 @@ def default_model_dir() -> Path: "Folder of the shipped embedded model."; return
 
 def save_dit(model:DiTTransformer2DModel, path, provenance:dict|None=None) -> Path:
     "Save weights (safetensors) + config, and the provenance record if given."
-    path = Path(path); model.save_pretrained(path, safe_serialization=True)
+    path = Path(path)
+    model.save_pretrained(path, safe_serialization=True)
     if provenance is not None: (path/'provenance.json').write_text(json.dumps(provenance, indent=1, default=str))
     return path
 
@@ -113,7 +114,8 @@ def sd_vae_config(width:int=128) -> dict:
 
 def save_random_dit_xl(path, depth:int=28, vae_width:int=128, resolution:int=256, seed:int=0) -> Path:
     "Write a randomly initialised DiT-XL/2-shaped pipeline (transformer/ + vae/) to `path`, for tests."
-    path = Path(path); torch.manual_seed(seed)
+    path = Path(path)
+    torch.manual_seed(seed)
     DiTTransformer2DModel(**dit_xl_config(resolution, depth)).save_pretrained(path/'transformer')
     AutoencoderKL(**sd_vae_config(vae_width)).save_pretrained(path/'vae')
     return path

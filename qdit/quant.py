@@ -19,7 +19,8 @@ def check_bits(bits) -> int:
 
 def block_size(shape, group) -> tuple:
     "Block shape over a tensor of `shape` (reduction axis last) for group = 'tensor' | 'channel' | int g."
-    shape = tuple(shape); C = shape[-1]
+    shape = tuple(shape)
+    C = shape[-1]
     if group == 'tensor': return shape
     if group == 'channel': return (1,) * (len(shape) - 1) + (C,)
     if isinstance(group, bool) or not isinstance(group, int) or group < 1:
@@ -54,12 +55,15 @@ def qparams_from_range(lo:torch.Tensor, hi:torch.Tensor, bits:int, sym:bool=Fals
 
 def choose_qparams(x:torch.Tensor, bits:int, block, sym:bool=False, eps:float=1e-8) -> tuple[torch.Tensor, torch.Tensor]:
     "Scale and zero point (shape: number of blocks along each axis) for min/max quantization of `x`."
-    check_bits(bits); xs = _split(x.float(), block); dims = tuple(range(1, xs.ndim, 2))
+    check_bits(bits)
+    xs = _split(x.float(), block)
+    dims = tuple(range(1, xs.ndim, 2))
     return qparams_from_range(xs.amin(dims), xs.amax(dims), bits, sym, eps)
 
 def quantize(x:torch.Tensor, scale, zero, bits:int, block, sym:bool=False) -> torch.Tensor:
     "Integer codes of `x` (int16 tensor of x's shape) on the grid given by `scale`/`zero`."
-    lo, hi = qrange(bits, sym); xs = _split(x.float(), block)
+    lo, hi = qrange(bits, sym)
+    xs = _split(x.float(), block)
     q = (xs / _expand(scale, block)).round() + _expand(zero, block)
     return q.clamp(lo, hi).reshape(x.shape).to(torch.int16)
 
@@ -71,14 +75,17 @@ def dequantize(q:torch.Tensor, scale, zero, block, dtype=torch.float32) -> torch
 # %% ../nbs/08_quant.ipynb #e49b7bc7
 def quant_dequant(x:torch.Tensor, scale, zero, bits:int, block, sym:bool=False, dtype=None) -> torch.Tensor:
     "`dequantize(quantize(x, ...))` in one pass of in-place operations (bit-identical), in `dtype` (default x's)."
-    lo, hi = qrange(bits, sym); s, z = _expand(scale, block), _expand(zero, block)
+    lo, hi = qrange(bits, sym)
+    s, z = _expand(scale, block), _expand(zero, block)
     q = torch.div(_split(x.float(), block), s).round_().add_(z).clamp_(lo, hi)     # the codes, held as floats
     return q.sub_(z).mul_(s).reshape(x.shape).to(dtype or x.dtype)
 
 def fake_quant(x:torch.Tensor, bits:int, group='channel', sym:bool=False) -> torch.Tensor:
     "Quantize-dequantize `x` (reduction axis last) with min/max parameters of its own blocks; keeps dtype and shape."
-    shape = x.shape; x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
-    blk = block_size(x2.shape, group); s, z = choose_qparams(x2, bits, blk, sym)
+    shape = x.shape
+    x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
+    blk = block_size(x2.shape, group)
+    s, z = choose_qparams(x2, bits, blk, sym)
     return quant_dequant(x2, s, z, bits, blk, sym).reshape(shape)
 
 def quant_error(x:torch.Tensor, xh:torch.Tensor) -> float:
@@ -93,8 +100,11 @@ def packed_bytes(numel:int, n_blocks:int, bits:int, sym:bool=False, scale_bytes:
 # %% ../nbs/08_quant.ipynb #af63e10c
 def mse_range(x:torch.Tensor, bits:int, block, sym:bool=False, grid=None) -> tuple[torch.Tensor, torch.Tensor]:
     "Per-block clipped range `α·(min, max)`, with α from `grid`, that minimises the squared quantization error on `x`."
-    check_bits(bits); xs = _split(x.float(), block); dims = tuple(range(1, xs.ndim, 2))
-    lo, hi = xs.amin(dims), xs.amax(dims); qlo, qhi = qrange(bits, sym)
+    check_bits(bits)
+    xs = _split(x.float(), block)
+    dims = tuple(range(1, xs.ndim, 2))
+    lo, hi = xs.amin(dims), xs.amax(dims)
+    qlo, qhi = qrange(bits, sym)
     best_err, best_a = torch.full_like(lo, float('inf')), torch.ones_like(lo)
     for a in (torch.linspace(1.0, 0.2, 41) if grid is None else grid):
         s, z = qparams_from_range(lo * a, hi * a, bits, sym)

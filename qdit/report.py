@@ -10,7 +10,8 @@ from filelock import FileLock, Timeout
 from .core import (proj_path, results_path, read_jsonl, append_jsonl, set_threads, sampling_device, load_json, cache_path,
                        key_hash)
 from .model import load_dit
-from .evaluate import markdown_table, update_block, _OneLineParser, _positive, RESULTS_FILE, Processes, processes
+from .evaluate import markdown_table, update_block, _OneLineParser, _positive, RESULTS_FILE
+from .sampler import Processes, processes
 from .model import weights_sha256
 from .methods import method_options
 from .results import (LABELS, NOT_RUN, PAPER_LADDER, fp_ratio_table, headline_jobs, ladder_table,
@@ -97,7 +98,8 @@ FULL_FIGURE = 'figures/fid_by_method_full.png'   # made by the 'Running it' cell
 
 def _shipped(recs:list) -> list:
     "The records of the shipped model (the store also keeps those of models that shipped before)."
-    sha = weights_sha256(); return [r for r in recs if r.get('model_sha256') == sha]
+    sha = weights_sha256()
+    return [r for r in recs if r.get('model_sha256') == sha]
 
 def pending_note(name:str) -> str:
     "The results block of a protocol with no stored record of the shipped model."
@@ -111,7 +113,8 @@ def update_results_blocks(done:dict|None=None, results=None, path=None) -> dict:
     for name, block in (('quick', 'results'), ('full', 'results-full')):
         rs = done[name] if name in done else protocol_records(name, results)
         if not any('metrics' in r for r in rs):
-            out[block] = update_block(block, pending_note(name), path); continue
+            out[block] = update_block(block, pending_note(name), path)
+            continue
         full = name == 'full'
         art = lambda f, here=True: stored_artefact(f) if here else None
         real = realisation_rows(_shipped(read_jsonl(results or results_path(RESULTS_FILE)))) if full else None
@@ -183,7 +186,8 @@ def qdit_results_cli(argv=None):
     p.add_argument('--device', default=None, help="where sampling runs: 'cpu' (default) or 'cuda'; quantization and metrics stay on the CPU")
     p.add_argument('--results', default=None, help='records file (default data/results/records.jsonl; only that one updates RESULTS.md)')
     p.add_argument('--quiet', action='store_true', help='no progress bar')
-    a = p.parse_args(argv); P = results_protocol(a.protocol)
+    a = p.parse_args(argv)
+    P = results_protocol(a.protocol)
     if a.rung is not None and a.job is None: p.error("argument --rung: only with --job")
     try: sampling_device(a.device)
     except ValueError as e: p.error(f"argument --device: {e}")
@@ -222,7 +226,8 @@ def note_run_time(kind:str, proto:str, seconds:float, path=None, readme:bool=Tru
     rec = dict(kind=kind, protocol=proto, wall_s=round(float(seconds), 1), cpus=os.cpu_count(), machine=platform.machine(),
                notebooks=len(list(proj_path('nbs').glob('[0-9]*.ipynb'))), new_records=new_records, commit=commit,
                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
-    path = path or results_path('runs.jsonl'); append_jsonl(rec, path)
+    path = path or results_path('runs.jsonl')
+    append_jsonl(rec, path)
     if readme:
         rows = [[r['kind'], r['protocol'], r.get('notebooks', '-'), '-' if r.get('new_records') is None else r['new_records'],
                  f"{r['wall_s'] / 60:.1f} min", r['cpus'], r.get('commit') or '-', r['time'][:10]] for r in read_jsonl(path)[-6:]]
@@ -401,7 +406,8 @@ def render_readme(nb=None) -> str:
 
 def write_readme(path=None) -> bool:
     "Write README.md from the index notebook; True if it changed."
-    path = Path(path or proj_path('README.md')); new = render_readme()
+    path = Path(path or proj_path('README.md'))
+    new = render_readme()
     old = path.read_text() if path.exists() else None
     if new != old: path.write_text(new)
     return new != old

@@ -39,7 +39,8 @@ def results_protocol(name:str|None=None) -> dict:
                           batch_size=250, ladder=['W4A8', 'W4A4'], ladder_seeds=[0, 1, 2], grid=True))[name or protocol()]
 
 def _opts(method:str, setting:str, group) -> dict:
-    w, a = SETTINGS[setting]; return dict(wbits=w, abits=a, **(dict(group=group) if method == 'qdit' else {}))
+    w, a = SETTINGS[setting]
+    return dict(wbits=w, abits=a, **(dict(group=group) if method == 'qdit' else {}))
 
 def results_plan(P:dict) -> list[dict]:
     """Seed-0 jobs: full precision and every setting x method; the ladder rungs on each of `ladder_seeds` (a rung that is
@@ -71,7 +72,8 @@ def run_jobs(jobs:list, P:dict, model=None, results=None, progress:bool=True) ->
     "Evaluate every job in order (resumable: stored records are reused), with a progress bar."
     out = []
     for j in (bar := tqdm(jobs, desc='results', disable=not progress)):
-        bar.set_postfix_str(f"{j['setting']} {j['method']} seed {j['seed']}"); out.append(run_job(j, P, model, results))
+        bar.set_postfix_str(f"{j['setting']} {j['method']} seed {j['seed']}")
+        out.append(run_job(j, P, model, results))
     return out
 
 def stored_jobs(jobs:list, P:dict, results=None) -> list:
@@ -88,7 +90,8 @@ NOT_RUN = 'not run yet'
 
 def protocol_records(name:str, results=None) -> list:
     "Every stored record of protocol `name`'s plan and headline seeds (stubs for jobs not run yet), computing nothing."
-    P = results_protocol(name); recs = stored_jobs(results_plan(P), P, results)
+    P = results_protocol(name)
+    recs = stored_jobs(results_plan(P), P, results)
     return recs + stored_jobs(headline_jobs(recs, P), P, results)
 
 # %% ../nbs/15_results.ipynb #0a397433
@@ -97,7 +100,8 @@ def headline_jobs(done:list, P:dict) -> list[dict]:
     rows = [('FP', 'fp', {})] + [(s, 'qdit', _opts('qdit', s, P['group'])) for s in ('W8A8', 'W4A8') if s in P['settings']]
     base = [r for r in done if r.get('setting') == 'W4A8' and r.get('method') in BASELINES and 'metrics' in r and r.get('tag') == 'results']
     if base:
-        b = min(base, key=lambda r: r['metrics']['fid']); rows.append(('W4A8', b['method'], _opts(b['method'], 'W4A8', P['group'])))
+        b = min(base, key=lambda r: r['metrics']['fid'])
+        rows.append(('W4A8', b['method'], _opts(b['method'], 'W4A8', P['group'])))
     return [dict(setting=s, method=m, options=o, seed=sd, tag='results') for s, m, o in rows for sd in P['seeds'] if sd != 0]
 
 # %% ../nbs/15_results.ipynb #1e04e120
@@ -181,10 +185,12 @@ def realisation_rows(recs:list, model=None, settings=('W4A8', 'W4A4'), group:int
     "Full-protocol records (calibration seed 0, any tag) whose resolved per-layer configuration equals that of the Q-DiT results row of a setting: the same quantization, realised on different days."
     full = [r for r in recs if r.get('method') == 'qdit' and r.get('quant_config') and r['protocol']['n'] == 1000 and not r.get('calib_seed')]
     if not full: return []
-    model = model if model is not None else load_dit(); res = {}
+    model = model if model is not None else load_dit()
+    res = {}
     def cfg_of(r):     # the global fields (weights, sequential, ...) and every layer's resolved settings
         if r['key'] not in res:
-            c = QuantConfig.from_dict(r['quant_config']); res[r['key']] = ({k: v for k, v in c.to_dict().items() if k != 'layers'}, resolve(c, model))
+            c = QuantConfig.from_dict(r['quant_config'])
+            res[r['key']] = ({k: v for k, v in c.to_dict().items() if k != 'layers'}, resolve(c, model))
         return res[r['key']]
     out = []
     for st in settings:
@@ -227,6 +233,8 @@ def plot_fid_by_method(recs:list, settings=None, metrics=('fid',)):
             s0 = fp.get(0, next(iter(fp.values())))
             ax.axhline(s0, c='k', ls='--', lw=1, label='full precision' + (', seed 0' if len(fp) > 1 else ''))
             if len(fp) > 1: ax.axhline(np.mean(list(fp.values())), c='k', ls=':', lw=1, label=f'full precision, mean of {len(fp)} seeds')
-        ax.set_xticks(range(len(settings)), settings); ax.set(ylabel=METRIC_AXES.get(metric, metric), yscale='log' if metric != 'psnr_to_fp' else 'linear')
+        ax.set_xticks(range(len(settings)), settings)
+        ax.set(ylabel=METRIC_AXES.get(metric, metric), yscale='log' if metric != 'psnr_to_fp' else 'linear')
         if k == 0: ax.legend(fontsize=7, ncol=4, loc='lower left', bbox_to_anchor=(0, 1.02))
-    fig.tight_layout(); return fig
+    fig.tight_layout()
+    return fig

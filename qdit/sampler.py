@@ -5,6 +5,7 @@
 # %% ../nbs/03_sampler.ipynb #cdbc79bb
 from __future__ import annotations
 import math, os, dataclasses
+from accelerate import PartialState
 from dataclasses import dataclass
 from pathlib import Path
 import torch
@@ -16,7 +17,7 @@ from .core import save_tensors
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'SCHEDULERS', 'Protocol', 'make_scheduler', 'paired_inputs', 'null_class_of', 'guided_output', 'denoise',
-           'model_sample_shape', 'sample', 'clear_checkpoint']
+           'model_sample_shape', 'sample', 'clear_checkpoint', 'Processes', 'processes']
 
 # %% ../nbs/03_sampler.ipynb #345f3fdf
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def denoise(model, x, y, scheduler, cfg:float=PROTOCOL.cfg, generator=None, call
 
 def model_sample_shape(model) -> tuple:
     "(channels, size, size) of the model's input."
-    c = model.config; return (c.in_channels, c.sample_size, c.sample_size)
+    c = model.config
+    return (c.in_channels, c.sample_size, c.sample_size)
 
 @torch.no_grad()
 def sample(model,                      # a DiT (or anything called as model(x, t, y).sample)
@@ -114,11 +116,14 @@ def sample(model,                      # a DiT (or anything called as model(x, t
     bar = tqdm(total=len(starts) * steps, desc=f'{scheduler} {steps} steps', disable=not progress, mininterval=2)
     for b0 in starts:
         if (x := _load_batch(checkpoint, b0, labels[b0:b0 + batch_size])) is not None:
-            outs.append(x); bar.update(steps); continue
+            outs.append(x)
+            bar.update(steps)
+            continue
         g = torch.Generator().manual_seed(seed * 1_000_003 + b0)   # DDPM noise drawn on the CPU: a GPU run pairs with CPU runs
         cb = lambda i, t, x: (bar.update(1), callback and callback(i, t, x))
         x = denoise(model, noise[b0:b0 + batch_size].to(dev), labels[b0:b0 + batch_size].to(dev), sched, cfg, g, cb)
-        outs.append((decode(x) if decode else x).float().cpu()); _save_batch(checkpoint, b0, outs[-1], labels[b0:b0 + batch_size])
+        outs.append((decode(x) if decode else x).float().cpu())
+        _save_batch(checkpoint, b0, outs[-1], labels[b0:b0 + batch_size])
     bar.close()
     return None if shard is not None else (torch.cat(outs), labels.cpu())
 
@@ -142,3 +147,53 @@ def clear_checkpoint(prefix) -> int:
     ps = list(Path(prefix).parent.glob(Path(prefix).name + '.b*.safetensors')) if prefix is not None else []
     for p in ps: p.unlink()
     return len(ps)
+
+# %% ../nbs/03_sampler.ipynb #5b89a2c8
+@dataclass(frozen=True)
+class Processes:
+    "Where this process stands among those `accelerate launch` started: `rank` of `world` (a plain run: 0 of 1)."
+    rank:int = 0
+    world:int = 1
+
+    @property
+    def main(self) -> bool: return self.rank == 0
+
+    def barrier(self):
+        "Wait until every process gets here."
+        if self.world > 1: PartialState().wait_for_everyone()
+
+    def broadcast(self, obj):
+        "The main process's `obj`, on every process."
+        if self.world == 1: return obj
+        box = [obj]
+        torch.distributed.broadcast_object_list(box, src=0)
+        return box[0]
+
+    def share(self, items:list, fn) -> list:
+        """`[fn(x) for x in items]`, split between the processes (this one computes every `world`-th item) and gathered
+        on every process in the order of `items`: each result is computed once, and every process ends with all of them."""
+        if self.world == 1: return [fn(x) for x in items]
+        mine = [(i, fn(x)) for i, x in enumerate(items) if i % self.world == self.rank]
+        parts = [None] * self.world
+        torch.distributed.all_gather_object(parts, mine)
+        got = dict(p for part in parts for p in part)
+        return [got[i] for i in range(len(items))]
+
+    def finish(self):
+        "Leave the process group once the shared work is done (the main process then measures alone)."
+        if self.world > 1 and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+
+def processes() -> Processes:
+    "This process among those `accelerate launch` started (through `PartialState`); a plain run is rank 0 of 1."
+    if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return Processes()
+    s = PartialState(cpu=not torch.cuda.is_available())     # no GPU: CPU processes that meet through gloo
+    return Processes(s.process_index, s.num_processes)
+
+def _sample_shared(model, proto:dict, batch_size:int, progress:bool, checkpoint, ps:Processes):
+    "`sample` under `proto`; with several processes, each first draws its share of the batches into `checkpoint`."
+    kw = dict(n=proto['n'], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'], scheduler=proto['scheduler'],
+              batch_size=batch_size, checkpoint=checkpoint)
+    if ps.world > 1:
+        sample(model, progress=progress, shard=(ps.rank, ps.world), **kw)
+        ps.barrier()
+    return sample(model, progress=progress, **kw)

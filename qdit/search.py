@@ -20,7 +20,8 @@ from scipy.optimize import milp, LinearConstraint, Bounds
 from scipy.sparse import lil_matrix
 from .gptq import gptq_dequantize
 from .core import data_path, save_json, proj_root, set_threads, BadFile
-from .evaluate import _OneLineParser, _positive, _bits, _calibration_of, Processes, processes
+from .evaluate import _OneLineParser, _positive, _bits, _calibration_of
+from .sampler import Processes, processes
 from .model import load_dit, default_model_dir, weights_sha256
 
 # %% auto #0
@@ -37,7 +38,8 @@ def search_space(model, candidates=(8, 16, 32, 64, 128)) -> dict[str, list[int]]
     out = {}
     for n in quant_layers(model):
         if n.split('.')[-1] not in GENE_KINDS: continue
-        C = layer_in_features(model, n); out[n] = [g for g in candidates if C % g == 0]
+        C = layer_in_features(model, n)
+        out[n] = [g for g in candidates if C % g == 0]
         if not out[n]: raise ValueError(f"{n}: no candidate group size divides its {C} input channels (candidates {list(candidates)})")
     return out
 
@@ -58,7 +60,8 @@ def uniform_genome(space:dict, g:int) -> dict:
 # %% ../nbs/17_search.ipynb #0571172b
 def genome_config(genome:dict, base:QuantConfig) -> QuantConfig:
     "The base configuration with each gene as that layer's weight and activation group."
-    cfg = copy.deepcopy(base); cfg.layers = {**cfg.layers, **{n: {**cfg.layers.get(n, {}), 'group': int(g)} for n, g in genome.items()}}
+    cfg = copy.deepcopy(base)
+    cfg.layers = {**cfg.layers, **{n: {**cfg.layers.get(n, {}), 'group': int(g)} for n, g in genome.items()}}
     return cfg
 
 def genome_key(genome:dict) -> str: return key_hash(sorted((n, int(g)) for n, g in genome.items()))
@@ -70,7 +73,8 @@ def repair(genome:dict, space:dict, costs:dict, budget:float, rng:random.Random)
     while genome_cost(g, costs) > budget * (1 + 1e-9):
         grow = [n for n in g if g[n] != max(space[n])]
         if not grow: raise ValueError("no genome in this search space fits the budget")
-        n = rng.choice(grow); g[n] = min(c for c in space[n] if c > g[n])
+        n = rng.choice(grow)
+        g[n] = min(c for c in space[n] if c > g[n])
     return g
 
 def random_genome(space, costs, budget, rng): return repair({n: rng.choice(c) for n, c in space.items()}, space, costs, budget, rng)
@@ -104,17 +108,21 @@ class GenomeQuantizer:
 
     def assemble(self, genome:dict):
         "A quantized copy of the model with the genome's group sizes, built from the cache."
-        cfg = genome_config(genome, self.base); R = resolve(cfg, self.model); q = copy.deepcopy(self.model)
+        cfg = genome_config(genome, self.base)
+        R = resolve(cfg, self.model)
+        q = copy.deepcopy(self.model)
         for n, paths in self.names.items():
             s = R[n]
             if s['wbits'] == 16 and s['abits'] == 16: continue
-            mods = [self.model.get_submodule(p) for p in paths]; ends = np.cumsum([m.out_features for m in mods])
+            mods = [self.model.get_submodule(p) for p in paths]
+            ends = np.cumsum([m.out_features for m in mods])
             r = self.cache[n, s['wgroup']] if s['wbits'] != 16 else None
             act = None if s['abits'] == 16 else ActQuant(s['abits'], s['agroup'], s['asym'], 'dynamic', mods[0].in_features)
             if act is not None: act.consumers = len(paths)          # qkv: one quantized input for the three linears
             for p, m, e in zip(paths, mods, ends):
                 _set_module(q, p, QLinear(m, None if r is None else _slice_rows(r, int(e - m.out_features), int(e)), act))
-        q.qdit_config = cfg.to_dict(); return q
+        q.qdit_config = cfg.to_dict()
+        return q
 
 # %% ../nbs/17_search.ipynb #9cea0b2b
 class FIDFitness:
@@ -178,14 +186,16 @@ class EvolutionarySearch:
     def _fill(self, pop:list, seen:set, rng, make, want:int, tries:int=200):
         for _ in range(tries * want):
             if len(pop) >= want: break
-            g = make(); k = genome_key(g)
+            g = make()
+            k = genome_key(g)
             if k not in seen: seen.add(k); pop.append(g)
 
     def run(self, wall_s:float|None=None, progress:bool=True) -> dict:
         "Search; `wall_s` budgets the *logged* evaluation seconds, so a resumed run stops exactly where an uninterrupted one would."
         rng, t0, self.new, spent = random.Random(self.seed), time.time(), 0, 0.0
         rand = lambda: random_genome(self.space, self.costs, self.budget, rng)
-        evaluated, order = set(), []; pop, seen = [], set()
+        evaluated, order = set(), []
+        pop, seen = [], set()
         for g in self.init: pop.append(g); seen.add(genome_key(g))
         self._fill(pop, seen, rng, rand, self.population)
         history, top, stopped = [], [], False
@@ -226,10 +236,12 @@ class EvolutionarySearch:
 # %% ../nbs/17_search.ipynb #7cb41c6a
 def allocate_ilp(space:dict, costs:dict, budget:float, score:dict) -> dict:
     "Genome minimising Σ score[(layer, g)] subject to cost ≤ budget (exact 0/1 program)."
-    var = [(n, g) for n in space for g in space[n]]; names = list(space)
+    var = [(n, g) for n in space for g in space[n]]
+    names = list(space)
     A = lil_matrix((len(names) + 1, len(var)))
     for j, (n, g) in enumerate(var): A[names.index(n), j] = 1; A[len(names), j] = costs[n] / g
-    lo = np.r_[np.ones(len(names)), -np.inf]; hi = np.r_[np.ones(len(names)), budget * (1 + 1e-9)]
+    lo = np.r_[np.ones(len(names)), -np.inf]
+    hi = np.r_[np.ones(len(names)), budget * (1 + 1e-9)]
     res = milp(np.array([score[v] for v in var], dtype=float), constraints=LinearConstraint(A.tocsr(), lo, hi),
                integrality=np.ones(len(var)), bounds=Bounds(0, 1))
     if not res.success: raise ValueError(f"no allocation fits the budget: {res.message}")
@@ -238,7 +250,8 @@ def allocate_ilp(space:dict, costs:dict, budget:float, score:dict) -> dict:
 @torch.no_grad()
 def sensitivity_scores(model, space:dict, base:QuantConfig, calib:dict) -> dict:
     "Model-output error with only one layer quantized (at each candidate g), on calibration inputs."
-    ref = model(calib['x'], calib['t'], calib['y']).sample; out = {}
+    ref = model(calib['x'], calib['t'], calib['y']).sample
+    out = {}
     for n in space:
         for g in space[n]:
             cfg = QuantConfig(**{**base.to_dict(), 'wbits': 16, 'abits': 16, 'weights': 'rtn', 'layers': {n: dict(wbits=base.wbits, abits=base.abits, group=g)}})
@@ -247,11 +260,13 @@ def sensitivity_scores(model, space:dict, base:QuantConfig, calib:dict) -> dict:
 
 def hessian_scores(gq:GenomeQuantizer, calib:dict) -> dict:
     "tr(ΔW H ΔWᵀ) of each cached (layer, g) quantized weight."
-    H = gq.H if set(gq.space) <= set(gq.H) else gq._hessians(calib, list(gq.space)); out = {}   # reuse the cache's Hessians
+    H = gq.H if set(gq.space) <= set(gq.H) else gq._hessians(calib, list(gq.space))
+    out = {}   # reuse the cache's Hessians
     for n in gq.space:
         W = torch.cat([gq.model.get_submodule(p).weight.detach() for p in gq.names[n]]).double()
         for g in gq.space[n]:
-            D = W - gptq_dequantize(gq.cache[n, g]).double(); out[n, g] = float(torch.einsum('ij,jk,ik->', D, H[n], D))
+            D = W - gptq_dequantize(gq.cache[n, g]).double()
+            out[n, g] = float(torch.einsum('ij,jk,ik->', D, H[n], D))
     return out
 
 # %% ../nbs/17_search.ipynb #26cb903d
@@ -272,7 +287,8 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     procs = procs or Processes()
     base = QuantConfig(wbits, abits, group, group, weights=weights)
     space, costs = search_space(model, candidates), layer_costs(model)
-    ref = uniform_genome(space, group); budget = genome_cost(ref, costs)
+    ref = uniform_genome(space, group)
+    budget = genome_cost(ref, costs)
     if fitness not in FITNESSES: raise ValueError(f"fitness must be one of {FITNESSES}, got {fitness!r}")
     sets = calib if calib and all(isinstance(k, int) for k in calib) else {0: calib}
     fit = make_fitness(model, fitness, n, steps, 1000 + seed)
@@ -285,7 +301,8 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     with timer() as tq: gqs = {cs: GenomeQuantizer(model, space, base, c, progress=progress) for cs, c in sets.items()}
     per = {}   # genome key -> its fitness on each realisation, for the genomes scored in this process
     def score(g):
-        per[genome_key(g)] = [float(fit(q.assemble(g))) for q in gqs.values()]; return float(np.mean(per[genome_key(g)]))
+        per[genome_key(g)] = [float(fit(q.assemble(g))) for q in gqs.values()]
+        return float(np.mean(per[genome_key(g)]))
     es = EvolutionarySearch(space, costs, budget, score, log, run_key, init=[ref], seed=seed, procs=procs, **evo)
     res = es.run(None if minutes is None else minutes * 60, progress=progress)
     if genome_key(res['genome']) not in per: score(res['genome'])   # read from the log: its realisations scored again (deterministic)
@@ -294,7 +311,8 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     if procs.main:   # with calib seed `cs`: the very model the search scored
         genome_config(res['genome'], dataclasses.replace(base, sequential='none')).save(out)
     def rel(q):   # paths inside the project are stored relative to it, so records read the same in any clone
-        q, root = q.resolve(), proj_root().resolve(); return str(q.relative_to(root) if q.is_relative_to(root) else q)
+        q, root = q.resolve(), proj_root().resolve()
+        return str(q.relative_to(root) if q.is_relative_to(root) else q)
     rec = dict(res, tag=tag, config=rel(out), log=rel(log), fitness_spec=fit.spec(), reference_group=group, cache_wall_s=tq['s'],
                search_s=tq['s'] + res['eval_s'],   # the search's cost: cache + every evaluation it used, replayed ones at their logged time
                reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None, run_key=run_key,
@@ -316,14 +334,16 @@ def _int_list(lo:int|None=None):
 def search_parser() -> argparse.ArgumentParser:
     p = _OneLineParser(prog='qdit_search', description='Evolutionary group-size search (Q-DiT) on the embedded model or --model.')
     p.add_argument('--model', default=None, help='folder of a saved DiT (default: the embedded model)')
-    p.add_argument('--wbits', type=_bits, default=4); p.add_argument('--abits', type=_bits, default=8)
+    p.add_argument('--wbits', type=_bits, default=4)
+    p.add_argument('--abits', type=_bits, default=8)
     p.add_argument('--group', type=_positive(int), default=32, help='uniform reference group size: the budget')
     p.add_argument('--candidates', type=_int_list(), default='8,16,32,64,128', help='comma-separated candidate group sizes')
     p.add_argument('--fitness', choices=FITNESSES, default='fid_to_fp',
                    help="fid: FID against real data (the paper's); fid_to_fp: FID against the full-precision samples (paired); proxy")
     p.add_argument('--n', type=_positive(int, 4), default=64, help='samples per fitness evaluation')
     p.add_argument('--steps', type=_positive(int), default=10, help='DDIM steps per fitness evaluation')
-    p.add_argument('--population', type=_positive(int, 2), default=50); p.add_argument('--generations', type=_positive(int), default=10)
+    p.add_argument('--population', type=_positive(int, 2), default=50)
+    p.add_argument('--generations', type=_positive(int), default=10)
     p.add_argument('--minutes', type=float, default=59,
                    help='budget of fitness-evaluation minutes, counted from the log, so a resumed search stops where an uninterrupted one would')
     p.add_argument('--seed', type=_positive(int, 0), default=0)
@@ -331,12 +351,14 @@ def search_parser() -> argparse.ArgumentParser:
                    "their GPTQ realisations, and the best one of the chosen genome is reported (default 0: one realisation)")
     p.add_argument('--out', default=None, help='where to write the searched QuantConfig JSON (default data/search/); '
                    'its log goes beside it (OUT.log.jsonl)')
-    p.add_argument('--threads', type=_positive(int), default=None); p.add_argument('--quiet', action='store_true')
+    p.add_argument('--threads', type=_positive(int), default=None)
+    p.add_argument('--quiet', action='store_true')
     return p
 
 def qdit_search_cli(argv=None):
     "Console script `qdit_search`."
-    p = search_parser(); a = p.parse_args(argv)
+    p = search_parser()
+    a = p.parse_args(argv)
     cands, seeds = a.candidates, tuple(dict.fromkeys(a.calib_seeds))
     set_threads(a.threads)
     ps = processes()               # under `accelerate launch`: the genomes of each generation are split between processes

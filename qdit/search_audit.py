@@ -41,9 +41,11 @@ def proxy_correlation(model, calib:dict, candidates, group:int=32, k:int=24, n:i
     spec = dict(model=model_sha, setting='W4A8', candidates=list(candidates), group=group, k=k, n=n, steps=steps, weights=weights, proxy_n=proxy_n)
     if (old := stored_result(path, spec)) is not None: return old   # same inputs: nothing to compute
     space, costs = search_space(model, candidates), layer_costs(model)
-    ref = uniform_genome(space, group); budget = genome_cost(ref, costs)
+    ref = uniform_genome(space, group)
+    budget = genome_cost(ref, costs)
     gq = GenomeQuantizer(model, space, QuantConfig(4, 8, group, group, weights=weights), calib)
-    rr = random.Random(123); cands = [ref] + [random_genome(space, costs, budget, rr) for _ in range(k)]
+    rr = random.Random(123)
+    cands = [ref] + [random_genome(space, costs, budget, rr) for _ in range(k)]
     fits = dict(fid=FIDFitness(n, steps, seed=1000), fid_to_fp=FIDFitness(n, steps, seed=1000, reference=model),
                 proxy=ProxyFitness(model, proxy_n, steps, seed=1000))
     scores = [{kk: f(m) for kk, f in fits.items()} for m in (gq.assemble(g) for g in cands)]
@@ -58,17 +60,21 @@ def proxy_correlation(model, calib:dict, candidates, group:int=32, k:int=24, n:i
 def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates, weights:str='gptq',
                     k:int=12, seed:int=2000, log=None, progress:bool=True, steps:int|None=None) -> dict:
     "Re-score the `k` best genomes of a search's log, `k` random others and the uniform one with its fitness on a held-out sample set (and optionally another step count)."
-    spec = dict(search_record['fitness_spec']); steps = steps or spec['steps']
+    spec = dict(search_record['fitness_spec'])
+    steps = steps or spec['steps']
     if seed == spec['seed'] and log is not None: raise ValueError("a held-out log needs a seed other than the search's")
     space = search_space(model, candidates)
-    ref = uniform_genome(space, group); base = QuantConfig(wbits, abits, group, group, weights=weights)
-    path = Path(search_record['log']); path = path if path.is_absolute() else proj_root()/path
+    ref = uniform_genome(space, group)
+    base = QuantConfig(wbits, abits, group, group, weights=weights)
+    path = Path(search_record['log'])
+    path = path if path.is_absolute() else proj_root()/path
     used = set(search_record['keys'])   # the evaluations this search used (a shorter budget uses a prefix of a shared log)
     ranked = sorted((r for r in read_jsonl(path) if r['run'] == search_record['run_key'] and r['key'] in used), key=lambda r: (r['fitness'], r['key']))
     if len(ranked) != len(used): raise ValueError(f"{path} holds {len(ranked)} of the search's {len(used)} evaluations: is it the search's log?")
     top, rest = ranked[:k], ranked[k:]
     picks = [('top', r) for r in top] + [('random', r) for r in random.Random(seed).sample(rest, min(k, len(rest)))]
-    uk = genome_key(ref); picks = [(grp, r) for grp, r in picks if r['key'] != uk]
+    uk = genome_key(ref)
+    picks = [(grp, r) for grp, r in picks if r['key'] != uk]
     logged = {r['key']: r for r in ranked}
     picks.append(('uniform', logged.get(uk) or dict(key=uk, genome=ref, fitness=None)))
     fit = make_fitness(model, spec['kind'], spec['n'], steps, seed, spec['cfg'])
@@ -80,7 +86,8 @@ def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int,
         gq = GenomeQuantizer(model, space, base, calib, progress=progress)
         for r in tqdm(todo, desc='held-out', disable=not progress):
             with timer() as t: f = float(fit(gq.assemble(r['genome'])))
-            rec = dict(run=hkey, key=r['key'], fitness=f, wall_s=t['s']); done[r['key']] = rec
+            rec = dict(run=hkey, key=r['key'], fitness=f, wall_s=t['s'])
+            done[r['key']] = rec
             if log is not None: append_jsonl(rec, log)
     rows = [dict(group=grp, key=r['key'], search=r['fitness'], holdout=done[r['key']]['fitness']) for grp, r in picks]
     both = [x for x in rows if x['search'] is not None]
@@ -117,7 +124,8 @@ def plot_holdout(checks:dict):
         rho = 'n/a' if c['spearman'] is None else f"{c['spearman']:.2f}"
         ax.set(xlabel='fitness, search samples', ylabel='fitness, held-out samples', title=f"{st}: Spearman {rho}")
         ax.legend(fontsize=7)
-    fig.tight_layout(); return fig
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/18_search_audit.ipynb #2ac34a98
 def realisation_check(model, genomes:dict, base:QuantConfig, calib_of, fit_spec:dict, calib_seeds=(0, 1, 2),
@@ -140,7 +148,9 @@ def best_realisation(held:dict, picked_on:dict, nm:str='uniform') -> dict:
     "The realisation of genome `nm` that scores best in `picked_on` (the search's fitness), with its score there and held out (`held`)."
     sc = {k: v for k, v in picked_on['scores'].items() if k.split('/')[1] == nm}
     if not sc: raise ValueError(f"no realisation of {nm!r} was scored; scored: {sorted(picked_on['scores'])}")
-    k = min(sorted(sc), key=sc.get); q, _, cs = k.split('/'); cs = int(cs.removeprefix('calib'))
+    k = min(sorted(sc), key=sc.get)
+    q, _, cs = k.split('/')
+    cs = int(cs.removeprefix('calib'))
     return dict(realisation=f'{q}/calib{cs}', schedule=q, calib_seed=cs, name=realisation_name(nm, q, cs), n=len(sc),
                 search=sc[k], holdout=held['scores'][k], fitness=picked_on['spec']['fitness'])
 
@@ -154,7 +164,9 @@ def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform',
     def score(nm, r): q, cs = r.split('/'); return sc[f'{q}/{nm}/{cs}']
     reals = sorted({k.split('/')[0] + '/' + k.split('/')[2] for k in sc})
     d = {r: score(chosen, r) - score(ref, r) for r in reals}
-    others = [r for r in reals if r != own]; ref_all = [score(ref, r) for r in reals]; fs = real['spec']['fitness']
+    others = [r for r in reals if r != own]
+    ref_all = [score(ref, r) for r in reals]
+    fs = real['spec']['fitness']
     spread = (f"{f(float(np.mean([d[r] for r in others])))} ± {f(float(np.std([d[r] for r in others], ddof=1)))}"
               if len(others) > 1 else 'n/a')
     return (f"GPTQ realisations ({fs['kind']} on {fs['n']} held-out samples, seed {fs['seed']}, {fs['steps']} steps; a realisation "
@@ -171,8 +183,11 @@ def allocations(model, calib:dict, search_record:dict, wbits:int, abits:int, gro
                 score_n:int=64) -> dict:
     "Genomes of the four allocations at one setting and budget."
     space, costs = search_space(model, candidates), layer_costs(model)
-    ref = uniform_genome(space, group); budget = genome_cost(ref, costs); base = QuantConfig(wbits, abits, group, group, weights=weights)
-    step = max(1, len(calib['x']) // score_n); sub = {k: v[::step][:score_n] for k, v in calib.items()}   # triples for the scores
+    ref = uniform_genome(space, group)
+    budget = genome_cost(ref, costs)
+    base = QuantConfig(wbits, abits, group, group, weights=weights)
+    step = max(1, len(calib['x']) // score_n)
+    sub = {k: v[::step][:score_n] for k, v in calib.items()}   # triples for the scores
     gq = GenomeQuantizer(model, space, base, calib) if weights == 'gptq' else None
     out = dict(uniform=ref, ilp=allocate_ilp(space, costs, budget, sensitivity_scores(model, space, base, sub)),
                evolutionary={n: int(g) for n, g in search_record['genome'].items()})
@@ -181,23 +196,31 @@ def allocations(model, calib:dict, search_record:dict, wbits:int, abits:int, gro
 
 def plot_genomes(genomes:dict, depth:int):
     "Chosen group size per layer (rows: allocation x layer kind, columns: depth)."
-    names = list(genomes); fig, axs = plt.subplots(len(names), 1, figsize=(0.5 * depth + 2, 1.1 * len(names) + 0.5), squeeze=False)
+    names = list(genomes)
+    fig, axs = plt.subplots(len(names), 1, figsize=(0.5 * depth + 2, 1.1 * len(names) + 0.5), squeeze=False)
     for ax, nm in zip(axs[:, 0], names):
         M = np.array([[np.log2(genomes[nm][f'blocks.{d}.{k}']) for d in range(depth)] for k in GENE_KINDS])
         ax.imshow(M, cmap='viridis', vmin=3, vmax=7, aspect='auto')
         for (i, j), v in np.ndenumerate(M): ax.text(j, i, int(2 ** v), ha='center', va='center', fontsize=6, color='w')
-        ax.set_yticks(range(len(GENE_KINDS)), GENE_KINDS, fontsize=6); ax.set_xticks(range(depth), range(depth), fontsize=6); ax.set_ylabel(nm, fontsize=7)
-    axs[-1, 0].set_xlabel('block'); fig.tight_layout(); return fig
+        ax.set_yticks(range(len(GENE_KINDS)), GENE_KINDS, fontsize=6)
+        ax.set_xticks(range(depth), range(depth), fontsize=6)
+        ax.set_ylabel(nm, fontsize=7)
+    axs[-1, 0].set_xlabel('block')
+    fig.tight_layout()
+    return fig
 
 def plot_search_history(records:dict):
     "Best and mean-of-top fitness per generation, one line per setting."
     fig, ax = plt.subplots(figsize=(5, 3.2))
     for st, r in records.items():
-        h = r['history']; ax.plot([x['generation'] for x in h], [x['best'] for x in h], 'o-', label=f'{st} best')
+        h = r['history']
+        ax.plot([x['generation'] for x in h], [x['best'] for x in h], 'o-', label=f'{st} best')
         ax.plot([x['generation'] for x in h], [x['mean_top'] for x in h], '--', label=f'{st} top-10 mean')
         if r.get('reference_fitness') is not None: ax.axhline(r['reference_fitness'], c='gray', lw=0.8)
     ax.set(xlabel='generation', ylabel=f"fitness ({next(iter(records.values()))['fitness_spec']['kind']})", title='evolutionary search')
-    ax.legend(fontsize=7); fig.tight_layout(); return fig
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/18_search_audit.ipynb #3e1f336e
 def allocation_records(model, configs:dict, n:int, seeds, steps:int=PROTOCOL.steps, results=None, compute:bool=True, calib_seeds:dict|None=None) -> dict:
@@ -218,7 +241,8 @@ def realisation_rows(comp:dict, none:dict, calib:dict, best:dict|None=None) -> d
         out.update({k: v for k, v in calib.items() if k[0] == st})
         out.update({k: v for k, v in (best or {}).items() if k[0] == st})   # every seed (replaces that realisation's first-seed row)
         out[st, 'uniform-none'] = (best or {}).get((st, 'uniform-none')) or none.get((st, 'uniform-none'), [])
-        out[st, 'evolutionary'] = comp.get((st, 'evolutionary'), []); out[st, 'evolutionary-none'] = none.get((st, 'evolutionary-none'), [])
+        out[st, 'evolutionary'] = comp.get((st, 'evolutionary'), [])
+        out[st, 'evolutionary-none'] = none.get((st, 'evolutionary-none'), [])
     return out
 
 def allocation_table(comp:dict, cost_ratio:dict) -> str:
@@ -248,7 +272,8 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
                   real:dict|None=None, comp_r:dict|None=None, picked:dict|None=None) -> str:
     "RESULTS.md's search block: the searches, the proxy correlation, the held-out check and the allocation table."
     f = lambda v: 'n/a' if v is None else f'{v:.3f}'
-    want = len(sp['seeds']) * len(comp); have = sum(len(v) for v in comp.values())
+    want = len(sp['seeds']) * len(comp)
+    have = sum(len(v) for v in comp.values())
     head = ([f"**In progress: {have} of {want} allocation evaluations are stored; the rows below are those (`make reproduce "
              "PROTOCOL=full` resumes the rest).**", ''] if have < want else [])
     srch = ' '.join(f"{st} search: {r['evaluations']} genomes in {r['search_s'] / 60:.1f} min (candidate cache "
@@ -283,14 +308,17 @@ def realisation_configs(configs:dict, cost_ratio:dict, reals:dict, picked:dict, 
     none, calib, best, seed_of = {}, {}, {}, {}
     for st in dict.fromkeys(s for s, _ in configs):
         for cs in calib_seeds:
-            calib[st, f'uniform-calib{cs}'] = configs[st, 'uniform']; seed_of[st, f'uniform-calib{cs}'] = cs
+            calib[st, f'uniform-calib{cs}'] = configs[st, 'uniform']
+            seed_of[st, f'uniform-calib{cs}'] = cs
             cost_ratio[st, f'uniform-calib{cs}'] = cost_ratio[st, 'uniform']
         for nm in ('uniform', 'evolutionary'):
-            none[st, f'{nm}-none'] = dataclasses.replace(configs[st, nm], sequential='none'); cost_ratio[st, f'{nm}-none'] = cost_ratio[st, nm]
+            none[st, f'{nm}-none'] = dataclasses.replace(configs[st, nm], sequential='none')
+            cost_ratio[st, f'{nm}-none'] = cost_ratio[st, nm]
         b = best_realisation(reals[st], picked[st])
         if b['name'] != 'uniform':   # best of N uniform realisations, on every seed
             best[st, b['name']] = dataclasses.replace(configs[st, 'uniform'], sequential=b['schedule'])
-            seed_of[st, b['name']] = b['calib_seed']; cost_ratio[st, b['name']] = cost_ratio[st, 'uniform']
+            seed_of[st, b['name']] = b['calib_seed']
+            cost_ratio[st, b['name']] = cost_ratio[st, 'uniform']
     return none, calib, best, seed_of
 
 def comparison_records(model, configs:dict, realisations:tuple|None, n:int, seeds, steps:int=PROTOCOL.steps, results=None, compute:bool=True) -> tuple:
@@ -303,9 +331,11 @@ def comparison_records(model, configs:dict, realisations:tuple|None, n:int, seed
 
 def stored_search_readme(folder, results=None, calib_seeds=None) -> str:
     "RESULTS.md's search block from what a run saved in `folder` (protocol, searches, checks, configurations, cost ratios, realisation checks) and the stored records; computes nothing. `calib_seeds`: the `-calibN` rows (default: the protocol's calibration seeds after the first)."
-    folder = Path(folder); need = [folder/'holdout.json', folder/'cost_ratio.json']
+    folder = Path(folder)
+    need = [folder/'holdout.json', folder/'cost_ratio.json']
     if missing := [str(f) for f in need if not f.exists()]: raise FileNotFoundError(f"not a saved search comparison: missing {missing}")
-    sv = load_json(folder/'holdout.json'); sp, checks = sv['protocol'], sv['checks']
+    sv = load_json(folder/'holdout.json')
+    sp, checks = sv['protocol'], sv['checks']
     searches = {st: load_json(folder/f'{st}.record.json') for st in sp['settings']}
     corr = load_json(folder/'proxy_correlation.json') if (folder/'proxy_correlation.json').exists() else None
     cost_ratio = {(st, nm): v for st, nm, v in load_json(folder/'cost_ratio.json')['cost_ratio']}

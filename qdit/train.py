@@ -31,7 +31,8 @@ def train_scheduler() -> DDPMScheduler:
 
 def diffusion_tables(sched:DDPMScheduler) -> dict:
     "Per-timestep float64 tables: betas, alphas_cumprod and the posterior mean coefficients / log variance."
-    b = sched.betas.double(); ab = torch.cumprod(1 - b, 0)
+    b = sched.betas.double()
+    ab = torch.cumprod(1 - b, 0)
     ab_prev = torch.cat([ab.new_ones(1), ab[:-1]])
     post_var = b * (1 - ab_prev) / (1 - ab)
     return dict(betas=b, ab=ab,
@@ -45,14 +46,17 @@ def normal_kl(mean1, logvar1, mean2, logvar2):
 
 def discretized_gaussian_nll(x, mean, logvar):
     "Negative log likelihood (nats) of data `x` in [-1, 1] on a 256-level grid under N(mean, e^logvar)."
-    inv_std = torch.exp(-0.5 * logvar); c = x - mean
-    cdf_plus = torch.special.ndtr(inv_std * (c + 1 / 255)); cdf_min = torch.special.ndtr(inv_std * (c - 1 / 255))
+    inv_std = torch.exp(-0.5 * logvar)
+    c = x - mean
+    cdf_plus = torch.special.ndtr(inv_std * (c + 1 / 255))
+    cdf_min = torch.special.ndtr(inv_std * (c - 1 / 255))
     probs = torch.where(x < -0.999, cdf_plus, torch.where(x > 0.999, 1 - cdf_min, cdf_plus - cdf_min))
     return -torch.log(probs.clamp(min=1e-12))
 
 def dit_loss(model_out, x0, xt, noise, t, tabs:dict) -> tuple[torch.Tensor, dict]:
     "DiT training loss: noise MSE + variational bound (bits/dim) for the learned variance."
-    C = x0.shape[1]; eps, v = model_out[:, :C].float(), model_out[:, C:].float()
+    C = x0.shape[1]
+    eps, v = model_out[:, :C].float(), model_out[:, C:].float()
     g = lambda k: tabs[k].to(x0.device)[t].float().view(-1, *[1] * (x0.ndim - 1))
     mse = (eps - noise).pow(2).mean(dim=tuple(range(1, x0.ndim)))
     frac = (v + 1) / 2
@@ -71,7 +75,9 @@ def _no_block_label_dropout(model):
     return model
 
 def _atomic_save(obj, path:Path):
-    tmp = path.with_suffix('.tmp'); torch.save(obj, tmp); os.replace(tmp, path)
+    tmp = path.with_suffix('.tmp')
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
 
 def load_checkpoint(ckpt_dir) -> dict|None:
     "The training state in `ckpt_dir/last.pt`, or None."
@@ -80,12 +86,16 @@ def load_checkpoint(ckpt_dir) -> dict|None:
 
 def raw_model_from(state:dict):
     "A DiT holding the raw (non-averaged) weights of a training checkpoint."
-    model = build_dit(state['config']); model.load_state_dict(state['model']); return model.eval()
+    model = build_dit(state['config'])
+    model.load_state_dict(state['model'])
+    return model.eval()
 
 def ema_model_from(state:dict):
     "A DiT holding the EMA weights of a training checkpoint."
-    model = build_dit(state['config']); ema = EMAModel(model.parameters())
-    ema.load_state_dict(state['ema']); ema.copy_to(model.parameters())
+    model = build_dit(state['config'])
+    ema = EMAModel(model.parameters())
+    ema.load_state_dict(state['ema'])
+    ema.copy_to(model.parameters())
     return model.eval()
 
 # %% ../nbs/04_train.ipynb #5a7e0c11
@@ -104,7 +114,8 @@ def snapshots(ckpt_dir) -> list[tuple[int, Path]]:
 def snapshot_model(path):
     "The DiT holding an EMA snapshot's weights."
     with safe_open(str(path), 'pt') as f: config = json.loads(f.metadata()['config'])
-    model = build_dit(config); missing, unexpected = model.load_state_dict(load_file(str(path)), strict=False)
+    model = build_dit(config)
+    missing, unexpected = model.load_state_dict(load_file(str(path)), strict=False)
     if unexpected or any(k in dict(model.named_parameters()) for k in missing):
         raise ValueError(f"{path} does not hold the parameters of the DiT its metadata describes")
     return model.eval()
@@ -128,7 +139,8 @@ def train_dit(ckpt_dir,                      # folder for the resumable training
               init_from=None,                # a saved DiT folder to start a new run from (weights and EMA; fresh optimizer)
               progress:bool=True) -> dict:
     "Train (or resume training) the embedded DiT; returns the final training state."
-    ckpt_dir = Path(ckpt_dir); ckpt_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_dir = Path(ckpt_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
     dev = torch.device(device or 'cpu')
     x_all, y_all = load_fmnist('train', data_root)
     x_all, y_all = to_model_space(x_all).to(dev), y_all.to(dev)
@@ -143,7 +155,9 @@ def train_dit(ckpt_dir,                      # folder for the resumable training
         if state['config'] != config: raise ValueError(f"checkpoint in {ckpt_dir} has config {state['config']}, not {config}")
         if state['data_hash'] != fmnist_hash(data_root):
             raise ValueError(f"checkpoint in {ckpt_dir} was trained on other data")
-        model.load_state_dict(state['model']); opt.load_state_dict(state['opt']); ema.load_state_dict(state['ema'])
+        model.load_state_dict(state['model'])
+        opt.load_state_dict(state['opt'])
+        ema.load_state_dict(state['ema'])
         ema.to(dev)
         gen.set_state(state['gen'])
     else:
@@ -259,13 +273,19 @@ def bench_train_step(config=None, batch_size:int=128, reps:int=3) -> dict:
     "Seconds per training step, fp32 vs bf16 autocast, same model and batch."
     out = {}
     for name, bf16 in (('fp32', False), ('bf16', True)):
-        m = build_dit(config or fmnist_dit_config()).train(); opt = torch.optim.AdamW(m.parameters(), lr=1e-4)
-        x = torch.randn(batch_size, 1, 28, 28); t = torch.randint(0, 1000, (batch_size,)); y = torch.randint(0, 10, (batch_size,))
+        m = build_dit(config or fmnist_dit_config()).train()
+        opt = torch.optim.AdamW(m.parameters(), lr=1e-4)
+        x = torch.randn(batch_size, 1, 28, 28)
+        t = torch.randint(0, 1000, (batch_size,))
+        y = torch.randint(0, 10, (batch_size,))
         ts = []
         for _ in range(reps + 1):
             t0 = time.perf_counter()
             with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16): o = m(x, t, y).sample
-            o.float().pow(2).mean().backward(); opt.step(); opt.zero_grad(); ts.append(time.perf_counter() - t0)
+            o.float().pow(2).mean().backward()
+            opt.step()
+            opt.zero_grad()
+            ts.append(time.perf_counter() - t0)
         out[name] = min(ts[1:])
     return dict(s_per_step=out, speedup_bf16=out['fp32'] / out['bf16'], batch_size=batch_size, threads=torch.get_num_threads(), versions=versions())
 
@@ -281,5 +301,7 @@ def plot_fid_curve(prov:dict, floor:float|None=None):
     a.set(xlabel='training step', ylabel='FID', yscale='log', title=f"FID vs training steps (CFG {rows[0]['protocol']['cfg']:g})")
     a.legend(fontsize=8)
     for m in ('recall', 'accuracy', 'precision'): b.plot(steps, [r['metrics'][m] for r in rows], 'o-', label=m)
-    b.set(xlabel='training step', title='recall, precision, class accuracy'); b.legend(fontsize=8)
-    fig.tight_layout(); return fig
+    b.set(xlabel='training step', title='recall, precision, class accuracy')
+    b.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -28,8 +28,12 @@ class ChannelStats:
         self.sum, self.sq, self.n = torch.zeros(C, dtype=torch.float64), torch.zeros(C, dtype=torch.float64), 0
     def update(self, x:torch.Tensor):
         x = x.detach().reshape(-1, x.shape[-1]).double()
-        self.min = torch.minimum(self.min, x.amin(0)); self.max = torch.maximum(self.max, x.amax(0))
-        self.sum += x.sum(0); self.sq += (x * x).sum(0); self.n += x.shape[0]; return self
+        self.min = torch.minimum(self.min, x.amin(0))
+        self.max = torch.maximum(self.max, x.amax(0))
+        self.sum += x.sum(0)
+        self.sq += (x * x).sum(0)
+        self.n += x.shape[0]
+        return self
     def summary(self) -> dict:
         "Per-channel range, mean, variance (population), absolute maximum."
         mean = self.sum / max(self.n, 1)
@@ -44,7 +48,8 @@ def weight_channel_stats(W:torch.Tensor) -> dict:
 @torch.no_grad()
 def collect_activation_stats(model, n:int=32, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, seed:int=0, progress:bool=False) -> dict:
     "{layer: {'all': ChannelStats, 'steps': [ChannelStats per sampling step]}} of each quantized layer's input."
-    layers = quant_layers(model); state = dict(step=0)
+    layers = quant_layers(model)
+    state = dict(step=0)
     stats = {n_: dict(all=ChannelStats(model.get_submodule(p[0]).in_features),
                       steps=[ChannelStats(model.get_submodule(p[0]).in_features) for _ in range(steps)]) for n_, p in layers.items()}
     def make_hook(s):
@@ -70,7 +75,8 @@ def layer_summary(model, stats:dict, k:float=5.0) -> list[dict]:
     for name, paths in quant_layers(model).items():
         W = torch.cat([model.get_submodule(p).weight.detach() for p in paths])
         wr, ar = weight_channel_stats(W)['range'], stats[name]['all'].summary()['range']
-        sr = step_ranges(stats[name]); glob = float(stats[name]['all'].max.max() - stats[name]['all'].min.min())
+        sr = step_ranges(stats[name])
+        glob = float(stats[name]['all'].max.max() - stats[name]['all'].min.min())
         rows.append(dict(layer=name, kind=name.split('.')[-1], depth=int(name.split('.')[1]), channels=len(wr),
                          w_spread=_ratio(wr), w_outliers=int((wr > k * wr.median()).sum()),
                          a_spread=_ratio(ar), a_outliers=int((ar > k * ar.median()).sum()),
@@ -91,7 +97,8 @@ def layer_inputs(model, calib:dict, max_rows:int=2048, batch_size:int=64) -> dic
         for h in hooks: h.remove()
     out = {}
     for name, rs in rows.items():
-        X = torch.cat(rs); out[name] = X[torch.linspace(0, len(X) - 1, min(max_rows, len(X))).long()]
+        X = torch.cat(rs)
+        out[name] = X[torch.linspace(0, len(X) - 1, min(max_rows, len(X))).long()]
     return out
 
 def group_candidates(C:int, gs=(8, 16, 32, 64, 128, 256)) -> list:
@@ -103,9 +110,12 @@ def group_error_curves(model, inputs:dict, wbits:int=4, abits:int=8, gs=(8, 16, 
     "Relative output error of each layer for W-only, A-only and W+A quantization at each group size."
     out = []
     for name, paths in quant_layers(model).items():
-        X = inputs[name].float(); W = torch.cat([model.get_submodule(p).weight.detach() for p in paths]); Y = X @ W.T
+        X = inputs[name].float()
+        W = torch.cat([model.get_submodule(p).weight.detach() for p in paths])
+        Y = X @ W.T
         for g in group_candidates(W.shape[1], gs):
-            Wq = fake_quant(W, wbits, g); Xq = X if name.endswith('adaln') else fake_quant(X, abits, g)
+            Wq = fake_quant(W, wbits, g)
+            Xq = X if name.endswith('adaln') else fake_quant(X, abits, g)
             out.append(dict(layer=name, kind=name.split('.')[-1], group=str(g), w_only=quant_error(Y, X @ Wq.T),
                             a_only=quant_error(Y, Xq @ W.T), w_and_a=quant_error(Y, Xq @ Wq.T)))
     return out
@@ -118,7 +128,8 @@ def single_layer_config(name:str, wbits:int=4, abits:int=8, group=32) -> QuantCo
 @torch.no_grad()
 def layer_output_sensitivity(model, calib:dict, wbits:int=4, abits:int=8, group=32, progress:bool=False) -> dict:
     "Relative model-output error (calibration inputs) when only that layer is quantized."
-    ref = model(calib['x'], calib['t'], calib['y']).sample; out = {}
+    ref = model(calib['x'], calib['t'], calib['y']).sample
+    out = {}
     for name in tqdm(quant_layers(model), desc='sensitivity', disable=not progress):
         q = quantize_dit(model, single_layer_config(name, wbits, abits, group), progress=False)
         out[name] = quant_error(ref, q(calib['x'], calib['t'], calib['y']).sample)
@@ -132,9 +143,12 @@ def plot_channel_ranges(model, stats:dict):
     wdat = [weight_channel_stats(torch.cat([model.get_submodule(p).weight.detach() for p in quant_layers(model)[n]]))['range'].numpy() for n in names]
     adat = [stats[n]['all'].summary()['range'].numpy() for n in names]
     for ax, d, what in ((axs[0], wdat, 'weights'), (axs[1], adat, 'input activations')):
-        ax.boxplot(d, showfliers=True, flierprops=dict(markersize=2)); ax.set(yscale='log', ylabel=f'{what}\nchannel range')
+        ax.boxplot(d, showfliers=True, flierprops=dict(markersize=2))
+        ax.set(yscale='log', ylabel=f'{what}\nchannel range')
     axs[1].set_xticks(range(1, len(names) + 1), [n.replace('blocks.', '') for n in names], rotation=90, fontsize=6)
-    fig.suptitle('per-input-channel range (one box per quantized layer)', fontsize=9); fig.tight_layout(); return fig
+    fig.suptitle('per-input-channel range (one box per quantized layer)', fontsize=9)
+    fig.tight_layout()
+    return fig
 
 def plot_step_heatmap(model, stats:dict, relative:bool=False):
     "Layer x sampling-step heatmap of the activation range (or of global range / per-step range if `relative`)."
@@ -145,7 +159,9 @@ def plot_step_heatmap(model, stats:dict, relative:bool=False):
     im = ax.imshow(np.log10(M), aspect='auto', cmap='magma')
     ax.set(xlabel='sampling step (0 = pure noise)', title=('log10 static range / step range' if relative else 'log10 activation range') + ' per layer and step')
     ax.set_yticks(range(len(names)), [n.replace('blocks.', '') for n in names], fontsize=5)
-    fig.colorbar(im, ax=ax); fig.tight_layout(); return fig
+    fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    return fig
 
 def plot_group_errors(curves:list, metric:str='w_and_a'):
     "Relative output error against group size, one line per layer kind (median over depth, band = min/max)."
@@ -159,7 +175,8 @@ def plot_group_errors(curves:list, metric:str='w_and_a'):
         ax.fill_between(range(len(order)), [min(v) for v in vals], [max(v) for v in vals], alpha=0.15)
     ax.set_xticks(range(len(order)), order); ax.set(yscale='log', xlabel='group size', ylabel='relative output error',
                                                       title=f'{metric.replace("_", " ")} error vs group size'); ax.legend(fontsize=7)
-    fig.tight_layout(); return fig
+    fig.tight_layout()
+    return fig
 
 def plot_sensitivity(sens:dict, panels:dict|None=None):
     "Bars of per-layer output error, plus one panel per {label: {layer: value}} (e.g. FID to FP), one layer quantized at a time."
@@ -167,15 +184,19 @@ def plot_sensitivity(sens:dict, panels:dict|None=None):
     fig, axs = plt.subplots(len(panels), 1, figsize=(max(6, 0.22 * len(names)), 2.4 * len(panels) + 0.6), sharex=True, squeeze=False)
     cols = [plt.cm.tab10(KINDS.index(x.split('.')[-1])) for x in names]
     for ax, (label, vals) in zip(axs[:, 0], panels.items()):
-        ax.bar(range(len(names)), [vals.get(x, np.nan) for x in names], color=cols); ax.set(ylabel=label)
+        ax.bar(range(len(names)), [vals.get(x, np.nan) for x in names], color=cols)
+        ax.set(ylabel=label)
         if label == 'output error': ax.set_yscale('log')
     axs[-1, 0].set_xticks(range(len(names)), [x.replace('blocks.', '') for x in names], rotation=90, fontsize=6)
-    fig.suptitle('one layer quantized at a time (W4A8)', fontsize=9); fig.tight_layout(); return fig
+    fig.suptitle('one layer quantized at a time (W4A8)', fontsize=9)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/14_variance.ipynb #4aa8dc20
 def explorer(model, stats:dict):
     "Interactive per-channel view (layer, step, weights or activations) for JupyterLab."
-    names = list(quant_layers(model)); steps = len(next(iter(stats.values()))['steps'])
+    names = list(quant_layers(model))
+    steps = len(next(iter(stats.values()))['steps'])
     def show(layer, step, what):
         if what == 'weights':
             s = weight_channel_stats(torch.cat([model.get_submodule(p).weight.detach() for p in quant_layers(model)[layer]]))
@@ -184,7 +205,8 @@ def explorer(model, stats:dict):
         ax.bar(range(len(s['range'])), s['range'].numpy(), width=1, alpha=0.5, label='range')
         ax.plot(s['absmax'].numpy(), lw=0.8, c='k', label='|x| max')
         ax.set(xlabel='input channel', yscale='log', title=f"{layer}: {what}" + ('' if what == 'weights' else f", step {step}"))
-        ax.legend(fontsize=7); plt.show()
+        ax.legend(fontsize=7)
+        plt.show()
     return w.interactive(show, layer=w.Dropdown(options=names), step=w.IntSlider(0, 0, steps - 1),
                          what=w.ToggleButtons(options=['activations', 'weights']))
 
@@ -200,7 +222,8 @@ def variance_readme(summary:dict, sensitivity:dict|None=None) -> str:
            markdown_table(['layer', 'weight channel spread', 'activation channel spread', 'activation outlier channels, all blocks (> 5x median)',
                            'activation drift across steps', 'static range / step range'], rows)]
     if sensitivity:
-        sp = sensitivity['protocol']; rho = sensitivity['spearman_with_output_error']
+        sp = sensitivity['protocol']
+        rho = sensitivity['spearman_with_output_error']
         top = sorted(sensitivity['fid_to_fp'].items(), key=lambda kv: -kv[1])[:3]
         out += ['', f"One layer at a time at W4A8 ({sp['fid_n']} paired samples, {sp['fid_steps']} DDIM steps): the layer's "
                 f"output error ranks layers like the paired FID to FP (Spearman {rho['fid_to_fp']:.2f}; with PSNR to FP "
