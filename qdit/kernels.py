@@ -12,12 +12,12 @@ from .core import set_threads, versions, save_json, results_path, load_json, sav
 from .quant import qparams_from_range, block_size
 from .qmodel import QLinear, ActQuant, rtn_weight, QuantConfig, quantize_dit
 from .model import load_dit
-from .evaluate import _OneLineParser, _positive
+from .evaluate import _OneLineParser, _positive, evaluate_model
 
 # %% auto #0
 __all__ = ['XL_LINEARS', 'PATH_LABELS', 'int8_eligible', 'Int8Linear', 'to_int8', 'int4_eligible', 'Int4Linear', 'linear_paths',
            'bench_linear', 'bench_xl', 'bench_model', 'speedup_table', 'plot_speedups', 'bench_parser',
-           'qdit_bench_cli']
+           'qdit_bench_cli', 'token_vs_group', 'token_vs_group_table']
 
 # %% ../nbs/21_kernels.ipynb #060d4689
 def int8_eligible(ql) -> str|None:
@@ -240,3 +240,24 @@ def qdit_bench_cli(argv=None):
     res['threads'], res['versions'] = torch.get_num_threads(), versions()
     if a.out: save_json(res, a.out)
     print(json.dumps(res, default=str))
+
+# %% ../nbs/21_kernels.ipynb #a77c243a
+def token_vs_group(settings=((8, 8), (4, 8)), groups=('channel', 32), n:int=100, steps:int=50) -> list[dict]:
+    """Q-DiT's quality with per-token activations (and per-channel weights: what `Int8Linear` runs) against groups of
+    32, from the stored records of `qdit_eval --method qdit --wbits W --abits A --group G --n {n}`; computes nothing."""
+    rows = []
+    for w, a in settings:
+        for g in groups:
+            r = evaluate_model(None, n=n, steps=steps, method='qdit', options=dict(wbits=w, abits=a, group=g), compute=False)
+            rows.append(dict(setting=f'W{w}A{a}', group=g, **({} if r is None else
+                             {k: r['metrics'][k] for k in ('fid', 'fid_to_fp', 'psnr_to_fp')})))
+    return rows
+
+def token_vs_group_table(rows:list) -> str:
+    "Markdown table of `token_vs_group`."
+    out = ['| setting | weights / activations | FID | FID to FP | PSNR to FP (dB) |', '|---|---|---|---|---|']
+    for r in rows:
+        how = 'per channel / per token' if r['group'] == 'channel' else f"groups of {r['group']}"
+        out.append(f"| {r['setting']} | {how} | " + (' | '.join(f"{r[k]:.2f}" for k in ('fid', 'fid_to_fp', 'psnr_to_fp'))
+                                                       if 'fid' in r else 'not run yet | | ') + ' |')
+    return '\n'.join(out)
