@@ -62,8 +62,8 @@ results: $(STAMP)
 
 readme: $(STAMP)
 	cd nbs && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace --log-level WARN index.ipynb
-	$(BIN)/nbdev_clean --fname nbs/index.ipynb
 	$(BIN)/python -c "from qdit.report import write_readme; write_readme()"
+	$(BIN)/nbdev_clean --fname nbs/index.ipynb
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab nbs

@@ -4,7 +4,7 @@
 
 # %% ../nbs/19_report.ipynb #52ceec0f
 from __future__ import annotations
-import json, os, platform, subprocess, datetime, contextlib
+import json, os, platform, subprocess, datetime, contextlib, hashlib
 from pathlib import Path
 from filelock import FileLock, Timeout
 from .core import (proj_path, results_path, read_jsonl, append_jsonl, set_threads, sampling_device, load_json, cache_path,
@@ -24,11 +24,11 @@ from .instrument import (fp_table, fp_bars, guidance_summary, study_rows, study_
 from .results import BASELINES, stored_jobs
 
 # %% auto #0
-__all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIFT', 'LADDER_CLAIMS', 'results_readme',
-           'pending_note', 'update_results_blocks', 'pending_jobs', 'find_job', 'job_claim', 'qdit_results_cli',
-           'note_run_time', 'verdict', 'study_w4a8_claim', 'variance_claims', 'ladder_claims', 'claims_rows',
-           'instrument_line', 'claims_table', 'scaleout_line', 'kernels_line', 'packed_line', 'render_readme',
-           'write_readme', 'write_results']
+__all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIFT', 'LADDER_CLAIMS', 'OUTPUT_STAMP',
+           'results_readme', 'pending_note', 'update_results_blocks', 'pending_jobs', 'find_job', 'job_claim',
+           'qdit_results_cli', 'note_run_time', 'verdict', 'study_w4a8_claim', 'variance_claims', 'ladder_claims',
+           'claims_rows', 'instrument_line', 'claims_table', 'scaleout_line', 'kernels_line', 'packed_line',
+           'render_readme', 'write_readme', 'write_results', 'keep_outputs', 'stale_outputs']
 
 # %% ../nbs/19_report.ipynb #18932c84
 def _na_note(recs:list) -> list:
@@ -405,8 +405,9 @@ def render_readme(nb=None) -> str:
     return '\n\n'.join(p.strip() for p in parts if p.strip()) + '\n'
 
 def write_readme(path=None) -> bool:
-    "Write README.md from the index notebook; True if it changed."
+    "Write README.md from the (executed) index notebook, whose outputs are stamped first; True if it changed."
     path = Path(path or proj_path('README.md'))
+    keep_outputs(proj_path('nbs', 'index.ipynb'))
     new = render_readme()
     old = path.read_text() if path.exists() else None
     if new != old: path.write_text(new)
@@ -421,3 +422,35 @@ def write_results() -> dict:
     if (study := study_rows(recs, sha)):
         out['instrument'] = update_block('instrument', study_readme(study, weight_bytes(load_dit())))
     return out
+
+# %% ../nbs/19_report.ipynb #4ba4f9fd
+OUTPUT_STAMP = 'qdit_source'        # cell metadata: the hash of the source that produced the cell's committed outputs
+
+def _source_sha(cell:dict) -> str: return hashlib.sha256(''.join(cell['source']).encode()).hexdigest()[:16]
+
+def _is_result(o:dict) -> bool:
+    "An output worth committing: a figure, a table, a value; not stderr, warnings or progress widgets."
+    if o.get('output_type') == 'stream': return o.get('name') == 'stdout'
+    data = o.get('data', {})
+    return 'application/vnd.jupyter.widget-view+json' not in data and bool(data)
+
+def keep_outputs(path, stamp:bool=True) -> int:
+    """Keep notebook `path`'s results (figures, tables, values) and drop the noise (stderr, progress widgets); with
+    `stamp`, mark each cell that keeps an output with the hash of the source that produced it. Returns the number of
+    cells with outputs."""
+    nb, n = json.loads(Path(path).read_text()), 0
+    for c in nb['cells']:
+        if c['cell_type'] != 'code': continue
+        c['outputs'] = [o for o in c.get('outputs', []) if _is_result(o)]
+        if c['outputs']:
+            n += 1
+            if stamp: c['metadata'][OUTPUT_STAMP] = _source_sha(c)
+        else: c['metadata'].pop(OUTPUT_STAMP, None)
+    Path(path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+    return n
+
+def stale_outputs(path) -> list[str]:
+    "The cells of notebook `path` whose committed outputs were not produced by their current source (the first line of each)."
+    nb = json.loads(Path(path).read_text())
+    return [''.join(c['source']).split('\n')[0] for c in nb['cells'] if c['cell_type'] == 'code' and c.get('outputs')
+            and c['metadata'].get(OUTPUT_STAMP) != _source_sha(c)]
