@@ -20,28 +20,35 @@ __all__ = ['XL_LINEARS', 'PATH_LABELS', 'int8_eligible', 'Int8Linear', 'to_int8'
            'qdit_bench_cli', 'token_vs_group', 'token_vs_group_table']
 
 # %% ../nbs/21_kernels.ipynb #060d4689
-def int8_eligible(ql) -> str|None:
+def int8_eligible(ql) -> str | None:
     "Why the quantized linear `ql` cannot run on `Int8Linear` (None when it can)."
-    if not isinstance(ql, QLinear): return f"not a QLinear ({type(ql).__name__})"
-    if ql.wbits != 8 or tuple(ql.block) != (1, ql.in_features): return 'weights are not 8-bit per output channel'
+    if not isinstance(ql, QLinear):
+        return f"not a QLinear ({type(ql).__name__})"
+    if ql.wbits != 8 or tuple(ql.block) != (1, ql.in_features):
+        return 'weights are not 8-bit per output channel'
     a = ql.act
-    if a is None or a.mode != 'dynamic' or a.bits != 8: return 'activations are not 8-bit dynamic'
-    if block_size((1, ql.in_features), a.group)[1] != ql.in_features: return 'activations are not per token'
+    if a is None or a.mode != 'dynamic' or a.bits != 8:
+        return 'activations are not 8-bit dynamic'
+    if block_size((1, ql.in_features), a.group)[1] != ql.in_features:
+        return 'activations are not per token'
     return None
+
 
 class Int8Linear(nn.Module):
     """W8A8 computed in integers: the int8 weight codes of a `QLinear` (per output channel), the input quantized per
     token at every call, one int8 x int8 -> int32 GEMM (`torch._int_mm`: oneDNN, AMX or VNNI on x86), the zero points
     removed exactly in int32, and one float rescale."""
-    def __init__(self, ql:QLinear):
+
+    def __init__(self, ql: QLinear):
         super().__init__()
-        if (why := int8_eligible(ql)) is not None: raise ValueError(f"Int8Linear needs W8A8 per channel / per token: {why}")
+        if (why := int8_eligible(ql)) is not None:
+            raise ValueError(f"Int8Linear needs W8A8 per channel / per token: {why}")
         self.in_features, self.out_features, self.asym = ql.in_features, ql.out_features, not ql.act.sym
-        qw = (ql.qweight.to(torch.int16) - 128).to(torch.int8)                   # uint8 codes (offset 128) -> int8
+        qw = (ql.qweight.to(torch.int16) - 128).to(torch.int8)  # uint8 codes (offset 128) -> int8
         self.register_buffer('qw', qw)
-        self.register_buffer('colsum', qw.sum(1, dtype=torch.int32))             # Σ_k qw[o, k], for the input's zero point
-        self.register_buffer('zw', (ql.zero.flatten() - 128).round().to(torch.int32))   # 0 for a symmetric grid
-        self.wzero = bool(self.zw.any())                                          # weight zero points to remove
+        self.register_buffer('colsum', qw.sum(1, dtype=torch.int32))  # Σ_k qw[o, k], for the input's zero point
+        self.register_buffer('zw', (ql.zero.flatten() - 128).round().to(torch.int32))  # 0 for a symmetric grid
+        self.wzero = bool(self.zw.any())  # weight zero points to remove
         self.register_buffer('sw', ql.scale.flatten().float())
         self.register_buffer('smooth', None if ql.act.smooth is None else ql.act.smooth.clone())
         self.bias = ql.bias
@@ -49,21 +56,24 @@ class Int8Linear(nn.Module):
     def forward(self, x):
         shape, K = x.shape, self.in_features
         x2 = x.reshape(-1, K).float()
-        if self.smooth is not None: x2 = x2 / self.smooth
-        s, z = qparams_from_range(x2.amin(1, keepdim=True), x2.amax(1, keepdim=True), 8, not self.asym)   # per token
+        if self.smooth is not None:
+            x2 = x2 / self.smooth
+        s, z = qparams_from_range(x2.amin(1, keepdim=True), x2.amax(1, keepdim=True), 8, not self.asym)  # per token
         lo, hi = (0, 255) if self.asym else (-128, 127)
-        q = (x2 / s).round_().add_(z).clamp_(lo, hi)                            # `quantize`'s codes, the same float ops
+        q = (x2 / s).round_().add_(z).clamp_(lo, hi)  # `quantize`'s codes, the same float ops
         q8 = (q - 128 if self.asym else q).to(torch.int8)
-        acc = torch._int_mm(q8, self.qw.t())                                     # Σ_k q8 qw, exact in int32
-        if self.asym:                                                            # the input's zero points (per token)
+        acc = torch._int_mm(q8, self.qw.t())  # Σ_k q8 qw, exact in int32
+        if self.asym:  # the input's zero points (per token)
             zx = (z - 128).to(torch.int32)
             acc = acc - zx * self.colsum
-        if self.wzero:                                                           # the weights' zero points (per channel)
+        if self.wzero:  # the weights' zero points (per channel)
             zx = (z - 128).to(torch.int32) if self.asym else 0
             acc = acc - (q8.sum(1, keepdim=True, dtype=torch.int32) - K * zx) * self.zw
         y = acc.float() * (s * self.sw)
-        if self.bias is not None: y = y + self.bias
+        if self.bias is not None:
+            y = y + self.bias
         return y.reshape(*shape[:-1], self.out_features)
+
 
 def to_int8(qmodel) -> nn.Module:
     "A copy of a quantized DiT whose eligible linears (W8A8, per channel / per token, dynamic) run as `Int8Linear`."
@@ -73,40 +83,53 @@ def to_int8(qmodel) -> nn.Module:
             parent, _, leaf = name.rpartition('.')
             setattr(out.get_submodule(parent), leaf, Int8Linear(m))
             n += 1
-    if n == 0: raise ValueError("no linear of this model is W8A8 per channel / per token (QuantConfig(8, 8, 'channel', 'channel'))")
+    if n == 0:
+        raise ValueError(
+            "no linear of this model is W8A8 per channel / per token (QuantConfig(8, 8, 'channel', 'channel'))"
+        )
     out.qdit_int8_layers = n
     return out
 
 # %% ../nbs/21_kernels.ipynb #207db71f
-def int4_eligible(ql) -> str|None:
+def int4_eligible(ql) -> str | None:
     "Why the quantized linear `ql` cannot run on `Int4Linear` (None when it can)."
-    if not isinstance(ql, QLinear): return f"not a QLinear ({type(ql).__name__})"
-    if ql.wbits != 4 or ql.wsym: return 'weights are not 4-bit asymmetric'
+    if not isinstance(ql, QLinear):
+        return f"not a QLinear ({type(ql).__name__})"
+    if ql.wbits != 4 or ql.wsym:
+        return 'weights are not 4-bit asymmetric'
     g = ql.block[1]
-    if ql.block[0] != 1 or g not in (32, 64, 128, 256) or ql.in_features % g: return f'weight group {g} is not 32, 64, 128 or 256'
-    if ql.act is not None: return 'activations are quantized (the int4 kernel takes bf16 inputs)'
+    if ql.block[0] != 1 or g not in (32, 64, 128, 256) or ql.in_features % g:
+        return f'weight group {g} is not 32, 64, 128 or 256'
+    if ql.act is not None:
+        return 'activations are quantized (the int4 kernel takes bf16 inputs)'
     return None
+
 
 class Int4Linear(nn.Module):
     """W4A16: the 4-bit weight codes of a `QLinear` packed for `torch._weight_int4pack_mm_for_cpu`, bf16 inputs, one
     scale and offset per (output channel, group)."""
-    def __init__(self, ql:QLinear):
+
+    def __init__(self, ql: QLinear):
         super().__init__()
-        if (why := int4_eligible(ql)) is not None: raise ValueError(f"Int4Linear needs W4 groups 32-256, bf16 inputs: {why}")
+        if (why := int4_eligible(ql)) is not None:
+            raise ValueError(f"Int4Linear needs W4 groups 32-256, bf16 inputs: {why}")
         self.in_features, self.out_features, self.group = ql.in_features, ql.out_features, ql.block[1]
         self.register_buffer('packed', torch._convert_weight_to_int4pack_for_cpu(ql.qweight.to(torch.int32), 1))
-        s, z = ql.scale.float(), ql.zero.float()                  # w = s (q - z) = (q - 8) s + s (8 - z)
+        s, z = ql.scale.float(), ql.zero.float()  # w = s (q - z) = (q - 8) s + s (8 - z)
         self.register_buffer('sz', torch.stack([s, s * (8 - z)], -1).transpose(0, 1).contiguous().bfloat16())
         self.bias = ql.bias
 
     def forward(self, x):
         shape = x.shape
-        y = torch._weight_int4pack_mm_for_cpu(x.reshape(-1, self.in_features).bfloat16(), self.packed, self.group, self.sz)
-        if self.bias is not None: y = y + self.bias.to(y.dtype)
+        y = torch._weight_int4pack_mm_for_cpu(
+            x.reshape(-1, self.in_features).bfloat16(), self.packed, self.group, self.sz
+        )
+        if self.bias is not None:
+            y = y + self.bias.to(y.dtype)
         return y.to(x.dtype).reshape(*shape[:-1], self.out_features)
 
 # %% ../nbs/21_kernels.ipynb #6b6382a3
-def _ms(f, x, reps:int) -> float:
+def _ms(f, x, reps: int) -> float:
     "Median milliseconds of `f(x)` over `reps` calls, after one warm-up call (compilation, caches)."
     with torch.no_grad():
         f(x)
@@ -117,36 +140,55 @@ def _ms(f, x, reps:int) -> float:
             ts.append(time.perf_counter() - t0)
     return 1e3 * sorted(ts)[len(ts) // 2]
 
-def linear_paths(lin:nn.Linear, x:torch.Tensor, compile:bool=True, libraries:bool=True) -> dict:
+
+def linear_paths(lin: nn.Linear, x: torch.Tensor, compile: bool = True, libraries: bool = True) -> dict:
     """Every way to run `lin` on `x` that the benchmark compares: name -> (module, its input). The quantized ones are
     W8A8 per output channel / per token (W4A16, groups of 128, for the int4 kernel)."""
-    w8 = QLinear(lin, rtn_weight(lin.weight.detach(), 8, 'channel', True), ActQuant(8, 'channel', True, 'dynamic', lin.in_features))
+    w8 = QLinear(
+        lin,
+        rtn_weight(lin.weight.detach(), 8, 'channel', True),
+        ActQuant(8, 'channel', True, 'dynamic', lin.in_features),
+    )
     xq = torch.randint(-127, 128, x.reshape(-1, lin.in_features).shape, dtype=torch.int8)
     i8 = Int8Linear(w8)
-    paths = dict(fp32=(lin, x), bf16=(copy.deepcopy(lin).bfloat16(), x.bfloat16()), simulation_w8a8=(w8, x),
-                 int8_gemm_only=(lambda a: torch._int_mm(a, i8.qw.t()), xq), w8a8_int=(i8, x))
-    if compile: paths['w8a8_int_compiled'] = (torch.compile(i8, dynamic=False), x)
+    paths = dict(
+        fp32=(lin, x),
+        bf16=(copy.deepcopy(lin).bfloat16(), x.bfloat16()),
+        simulation_w8a8=(w8, x),
+        int8_gemm_only=(lambda a: torch._int_mm(a, i8.qw.t()), xq),
+        w8a8_int=(i8, x),
+    )
+    if compile:
+        paths['w8a8_int_compiled'] = (torch.compile(i8, dynamic=False), x)
     if lin.in_features % 128 == 0:
         paths['w4a16_int4'] = (Int4Linear(QLinear(lin, rtn_weight(lin.weight.detach(), 4, 128), None)), x.bfloat16())
     if libraries:
         try:
             import torchao.quantization as tq
+
             m = copy.deepcopy(nn.Sequential(lin))
             tq.quantize_(m, tq.Int8DynamicActivationInt8WeightConfig())
             paths['torchao_w8a8'] = (m, x)
-        except Exception as e: paths['torchao_w8a8'] = (None, f"{type(e).__name__}: {e}")
+        except Exception as e:
+            paths['torchao_w8a8'] = (None, f"{type(e).__name__}: {e}")
         try:
             import optimum.quanto as oq
+
             m = copy.deepcopy(nn.Sequential(lin))
             oq.quantize(m, weights=oq.qint8, activations=oq.qint8)
-            with torch.no_grad(), oq.Calibration(): m(x)
+            with torch.no_grad(), oq.Calibration():
+                m(x)
             oq.freeze(m)
             paths['quanto_w8a8'] = (m, x)
-        except Exception as e: paths['quanto_w8a8'] = (None, f"{type(e).__name__}: {e}")
+        except Exception as e:
+            paths['quanto_w8a8'] = (None, f"{type(e).__name__}: {e}")
     return paths
 
-def bench_linear(in_f:int, out_f:int, tokens:int, reps:int=3, compile:bool=True, libraries:bool=True, seed:int=0) -> dict:
-    "Milliseconds per call of each path of `linear_paths` on a random (tokens x in_f) input, with its speed-up over fp32."
+
+def bench_linear(
+    in_f: int, out_f: int, tokens: int, reps: int = 3, compile: bool = True, libraries: bool = True, seed: int = 0
+) -> dict:
+    "Milliseconds per call of each path of `linear_paths` on a random (tokens x in_f) input, and speed-up over fp32."
     torch.manual_seed(seed)
     lin, x = nn.Linear(in_f, out_f).eval(), torch.randn(tokens, in_f)
     out = {}
@@ -154,13 +196,15 @@ def bench_linear(in_f:int, out_f:int, tokens:int, reps:int=3, compile:bool=True,
         out[name] = dict(error=xi) if m is None else dict(ms=round(_ms(m, xi, reps), 3))
     fp = out['fp32']['ms']
     for r in out.values():
-        if 'ms' in r: r['speedup_vs_fp32'] = round(fp / r['ms'], 3)
+        if 'ms' in r:
+            r['speedup_vs_fp32'] = round(fp / r['ms'], 3)
     return out
 
 # %% ../nbs/21_kernels.ipynb #491f00f8
-XL_LINEARS = dict(qkv=(1152, 3456), proj=(1152, 1152), fc1=(1152, 4608), fc2=(4608, 1152))   # one DiT-XL/2 block
+XL_LINEARS = dict(qkv=(1152, 3456), proj=(1152, 1152), fc1=(1152, 4608), fc2=(4608, 1152))  # one DiT-XL/2 block
 
-def bench_xl(batch:int=16, reps:int=3, compile:bool=True, libraries:bool=True, depth:int=28) -> dict:
+
+def bench_xl(batch: int = 16, reps: int = 3, compile: bool = True, libraries: bool = True, depth: int = 28) -> dict:
     """Per-forward milliseconds of the linear layers of DiT-XL/2 (256 px: 256 tokens) at sampling batch `batch` (CFG
     doubles it): each path's time on the four linears of one block, times `depth`. The attention products, norms and
     adaLN (a few rows) are not included: they are the same in every path."""
@@ -170,41 +214,68 @@ def bench_xl(batch:int=16, reps:int=3, compile:bool=True, libraries:bool=True, d
     for p in paths:
         if all('ms' in shapes[k][p] for k in shapes):
             out[p] = dict(ms=round(depth * sum(shapes[k][p]['ms'] for k in shapes), 1))
-        else: out[p] = dict(error=next(shapes[k][p]['error'] for k in shapes if 'error' in shapes[k][p]))
+        else:
+            out[p] = dict(error=next(shapes[k][p]['error'] for k in shapes if 'error' in shapes[k][p]))
     for r in out.values():
-        if 'ms' in r: r['speedup_vs_fp32'] = round(out['fp32']['ms'] / r['ms'], 3)
+        if 'ms' in r:
+            r['speedup_vs_fp32'] = round(out['fp32']['ms'] / r['ms'], 3)
     return dict(out, per_shape=shapes, tokens=tokens, batch=batch, depth=depth)
 
-def bench_model(model, batch:int=250, reps:int=3) -> dict:
+
+def bench_model(model, batch: int = 250, reps: int = 3) -> dict:
     """Milliseconds of one guided forward (2 x `batch` rows) of `model` in fp32, in bf16, as the W8A8 (per channel / per
     token) simulation, and with its linears in integers (`to_int8`)."""
     torch.manual_seed(0)
     n, C, H = 2 * batch, model.config.in_channels, model.config.sample_size
-    x, t, y = torch.randn(n, C, H, H), torch.randint(0, 1000, (n,)), torch.randint(0, model.config.num_embeds_ada_norm, (n,))
+    x, t, y = (
+        torch.randn(n, C, H, H),
+        torch.randint(0, 1000, (n,)),
+        torch.randint(0, model.config.num_embeds_ada_norm, (n,)),
+    )
     sim = quantize_dit(model, QuantConfig(8, 8, 'channel', 'channel', wsym=True, asym=True), progress=False)
     bf = copy.deepcopy(model).bfloat16()
-    runs = dict(fp32=lambda _: model(x, t, y), bf16=lambda _: bf(x.bfloat16(), t, y),
-                simulation_w8a8=lambda _: sim(x, t, y), w8a8_int=(lambda m: lambda _: m(x, t, y))(to_int8(sim)))
+    runs = dict(
+        fp32=lambda _: model(x, t, y),
+        bf16=lambda _: bf(x.bfloat16(), t, y),
+        simulation_w8a8=lambda _: sim(x, t, y),
+        w8a8_int=(lambda m: lambda _: m(x, t, y))(to_int8(sim)),
+    )
     out = {k: dict(ms=round(_ms(f, None, reps), 2)) for k, f in runs.items()}
-    for r in out.values(): r['speedup_vs_fp32'] = round(out['fp32']['ms'] / r['ms'], 3)
+    for r in out.values():
+        r['speedup_vs_fp32'] = round(out['fp32']['ms'] / r['ms'], 3)
     return dict(out, batch=batch)
 
 # %% ../nbs/21_kernels.ipynb #34dc722c
-PATH_LABELS = dict(fp32='fp32', bf16='bf16', simulation_w8a8='W8A8 simulation (fake quant.)', int8_gemm_only='int8 GEMM alone (ceiling)',
-                   w8a8_int='W8A8 integer, eager', w8a8_int_compiled='W8A8 integer, compiled', w4a16_int4='W4A16 int4 kernel',
-                   torchao_w8a8='torchao W8A8', quanto_w8a8='optimum-quanto W8A8')
+PATH_LABELS = dict(
+    fp32='fp32',
+    bf16='bf16',
+    simulation_w8a8='W8A8 simulation (fake quant.)',
+    int8_gemm_only='int8 GEMM alone (ceiling)',
+    w8a8_int='W8A8 integer, eager',
+    w8a8_int_compiled='W8A8 integer, compiled',
+    w4a16_int4='W4A16 int4 kernel',
+    torchao_w8a8='torchao W8A8',
+    quanto_w8a8='optimum-quanto W8A8',
+)
 
-def _paths(res:dict) -> dict: return {k: v for k, v in res.items() if isinstance(v, dict) and ('ms' in v or 'error' in v)}
 
-def speedup_table(res:dict) -> str:
-    "Markdown table of a `bench_xl` or `bench_model` result: each path's milliseconds per forward and its speed-up over fp32."
+def _paths(res: dict) -> dict:
+    return {k: v for k, v in res.items() if isinstance(v, dict) and ('ms' in v or 'error' in v)}
+
+
+def speedup_table(res: dict) -> str:
+    "Markdown table of a `bench_xl` or `bench_model` result: each path's ms per forward and its speed-up over fp32."
     lines = ['| path | ms per forward | speed-up over fp32 |', '|---|---|---|']
     for k, v in _paths(res).items():
-        lines.append(f"| {PATH_LABELS.get(k, k)} | {v['ms']:,.0f} | {v['speedup_vs_fp32']:.2f}x |" if 'ms' in v
-                     else f"| {PATH_LABELS.get(k, k)} | n/a ({v['error']}) | |")
+        lines.append(
+            f"| {PATH_LABELS.get(k, k)} | {v['ms']:,.0f} | {v['speedup_vs_fp32']:.2f}x |"
+            if 'ms' in v
+            else f"| {PATH_LABELS.get(k, k)} | n/a ({v['error']}) | |"
+        )
     return '\n'.join(lines)
 
-def plot_speedups(res:dict, title:str):
+
+def plot_speedups(res: dict, title: str):
     "Horizontal bars of each path's speed-up over fp32 (the dashed line: fp32)."
     ps = {PATH_LABELS.get(k, k): v['speedup_vs_fp32'] for k, v in _paths(res).items() if 'ms' in v}
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(ps) + 1))
@@ -216,15 +287,25 @@ def plot_speedups(res:dict, title:str):
 
 # %% ../nbs/21_kernels.ipynb #c92fa4ad
 def bench_parser() -> argparse.ArgumentParser:
-    p = _OneLineParser(prog='qdit_bench', description='Latency of fp32, bf16, the W8A8 simulation and the integer paths, as JSON.')
-    p.add_argument('--xl', action='store_true', help="DiT-XL/2's linear layers (random weights) instead of the embedded model")
-    p.add_argument('--batch', type=_positive(int), default=None, help='sampling batch (CFG doubles it); default 16 with --xl, else 250')
+    p = _OneLineParser(
+        prog='qdit_bench', description='Latency of fp32, bf16, the W8A8 simulation and the integer paths, as JSON.'
+    )
+    p.add_argument(
+        '--xl', action='store_true', help="DiT-XL/2's linear layers (random weights) instead of the embedded model"
+    )
+    p.add_argument(
+        '--batch',
+        type=_positive(int),
+        default=None,
+        help='sampling batch (CFG doubles it); default 16 with --xl, else 250',
+    )
     p.add_argument('--reps', type=_positive(int), default=3, help='timed calls per path (the median is reported)')
     p.add_argument('--threads', type=_positive(int), default=None)
     p.add_argument('--no-compile', action='store_true', help='skip the torch.compile path (it compiles once per shape)')
     p.add_argument('--no-libraries', action='store_true', help='skip torchao and optimum-quanto')
     p.add_argument('--out', default=None, help='also write the JSON to this file')
     return p
+
 
 def qdit_bench_cli(argv=None):
     "Console script `qdit_bench`: one JSON object, each path with its milliseconds and its speed-up over fp32."
@@ -233,31 +314,50 @@ def qdit_bench_cli(argv=None):
     if a.xl:
         res = bench_xl(a.batch or 16, a.reps, not a.no_compile, not a.no_libraries)
         ratio = results_path('packed_ratio_xl.json')
-        if ratio.exists():    # the packed W4 g128 file against the released fp32 checkpoint (and against diffusers' copy of it)
+        if (
+            ratio.exists()
+        ):  # the packed W4 g128 file against the released fp32 checkpoint (and against diffusers' copy of it)
             r = load_json(ratio)['xl_w4_g128']
             res['w4_file_ratio'], res['w4_file_ratio_vs_diffusers_copy'] = r['ratio_unique'], r['ratio']
-    else: res = bench_model(load_dit(), a.batch or 250, a.reps)
+    else:
+        res = bench_model(load_dit(), a.batch or 250, a.reps)
     res['threads'], res['versions'] = torch.get_num_threads(), versions()
-    if a.out: save_json(res, a.out)
+    if a.out:
+        save_json(res, a.out)
     print(json.dumps(res, default=str))
 
 # %% ../nbs/21_kernels.ipynb #a77c243a
-def token_vs_group(settings=((8, 8), (4, 8)), groups=('channel', 32), n:int=100, steps:int=50) -> list[dict]:
+def token_vs_group(settings=((8, 8), (4, 8)), groups=('channel', 32), n: int = 100, steps: int = 50) -> list[dict]:
     """Q-DiT's quality with per-token activations (and per-channel weights: what `Int8Linear` runs) against groups of
     32, from the stored records of `qdit_eval --method qdit --wbits W --abits A --group G --n {n}`; computes nothing."""
     rows = []
     for w, a in settings:
         for g in groups:
-            r = evaluate_model(None, n=n, steps=steps, method='qdit', options=dict(wbits=w, abits=a, group=g), compute=False)
-            rows.append(dict(setting=f'W{w}A{a}', group=g, **({} if r is None else
-                             {k: r['metrics'][k] for k in ('fid', 'fid_to_fp', 'psnr_to_fp')})))
+            r = evaluate_model(
+                None, n=n, steps=steps, method='qdit', options=dict(wbits=w, abits=a, group=g), compute=False
+            )
+            rows.append(
+                dict(
+                    setting=f'W{w}A{a}',
+                    group=g,
+                    **({} if r is None else {k: r['metrics'][k] for k in ('fid', 'fid_to_fp', 'psnr_to_fp')}),
+                )
+            )
     return rows
 
-def token_vs_group_table(rows:list) -> str:
+
+def token_vs_group_table(rows: list) -> str:
     "Markdown table of `token_vs_group`."
     out = ['| setting | weights / activations | FID | FID to FP | PSNR to FP (dB) |', '|---|---|---|---|---|']
     for r in rows:
         how = 'per channel / per token' if r['group'] == 'channel' else f"groups of {r['group']}"
-        out.append(f"| {r['setting']} | {how} | " + (' | '.join(f"{r[k]:.2f}" for k in ('fid', 'fid_to_fp', 'psnr_to_fp'))
-                                                       if 'fid' in r else 'not run yet | | ') + ' |')
+        out.append(
+            f"| {r['setting']} | {how} | "
+            + (
+                ' | '.join(f"{r[k]:.2f}" for k in ('fid', 'fid_to_fp', 'psnr_to_fp'))
+                if 'fid' in r
+                else 'not run yet | | '
+            )
+            + ' |'
+        )
     return '\n'.join(out)
