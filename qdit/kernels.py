@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 from torch import nn
 from .core import set_threads, versions, save_json, results_path, load_json, save_figure
 from .quant import qparams_from_range, block_size
-from .qmodel import QLinear, ActQuant, rtn_weight, QuantConfig, quantize_dit
+from .qmodel import QLinear, ActQuant, rtn_weight, QuantConfig, quantize_dit, _set_module
 from .model import load_dit
 from .evaluate import _OneLineParser, _positive, evaluate_model
 
@@ -63,11 +63,10 @@ class Int8Linear(nn.Module):
         q = (x2 / s).round_().add_(z).clamp_(lo, hi)  # `quantize`'s codes, the same float ops
         q8 = (q - 128 if self.asym else q).to(torch.int8)
         acc = torch._int_mm(q8, self.qw.t())  # Σ_k q8 qw, exact in int32
-        if self.asym:  # the input's zero points (per token)
-            zx = (z - 128).to(torch.int32)
+        zx = (z - 128).to(torch.int32) if self.asym else 0  # the input's zero points (per token)
+        if self.asym:
             acc = acc - zx * self.colsum
         if self.wzero:  # the weights' zero points (per channel)
-            zx = (z - 128).to(torch.int32) if self.asym else 0
             acc = acc - (q8.sum(1, keepdim=True, dtype=torch.int32) - K * zx) * self.zw
         y = acc.float() * (s * self.sw)
         if self.bias is not None:
@@ -80,8 +79,7 @@ def to_int8(qmodel) -> nn.Module:
     out, n = copy.deepcopy(qmodel), 0
     for name, m in list(out.named_modules()):
         if isinstance(m, QLinear) and int8_eligible(m) is None:
-            parent, _, leaf = name.rpartition('.')
-            setattr(out.get_submodule(parent), leaf, Int8Linear(m))
+            _set_module(out, name, Int8Linear(m))
             n += 1
     if n == 0:
         raise ValueError(
@@ -129,6 +127,14 @@ class Int4Linear(nn.Module):
         return y.to(x.dtype).reshape(*shape[:-1], self.out_features)
 
 # %% ../nbs/21_kernels.ipynb #6b6382a3
+def _with_speedups(out: dict) -> dict:
+    "`out` (path -> {ms} or {error}) with each timed path's speed-up over fp32."
+    for r in out.values():
+        if 'ms' in r:
+            r['speedup_vs_fp32'] = round(out['fp32']['ms'] / r['ms'], 3)
+    return out
+
+
 def _ms(f, x, reps: int) -> float:
     "Median milliseconds of `f(x)` over `reps` calls, after one warm-up call (compilation, caches)."
     with torch.no_grad():
@@ -194,11 +200,7 @@ def bench_linear(
     out = {}
     for name, (m, xi) in linear_paths(lin, x, compile, libraries).items():
         out[name] = dict(error=xi) if m is None else dict(ms=round(_ms(m, xi, reps), 3))
-    fp = out['fp32']['ms']
-    for r in out.values():
-        if 'ms' in r:
-            r['speedup_vs_fp32'] = round(fp / r['ms'], 3)
-    return out
+    return _with_speedups(out)
 
 # %% ../nbs/21_kernels.ipynb #491f00f8
 XL_LINEARS = dict(qkv=(1152, 3456), proj=(1152, 1152), fc1=(1152, 4608), fc2=(4608, 1152))  # one DiT-XL/2 block
@@ -216,10 +218,7 @@ def bench_xl(batch: int = 16, reps: int = 3, compile: bool = True, libraries: bo
             out[p] = dict(ms=round(depth * sum(shapes[k][p]['ms'] for k in shapes), 1))
         else:
             out[p] = dict(error=next(shapes[k][p]['error'] for k in shapes if 'error' in shapes[k][p]))
-    for r in out.values():
-        if 'ms' in r:
-            r['speedup_vs_fp32'] = round(out['fp32']['ms'] / r['ms'], 3)
-    return dict(out, per_shape=shapes, tokens=tokens, batch=batch, depth=depth)
+    return dict(_with_speedups(out), per_shape=shapes, tokens=tokens, batch=batch, depth=depth)
 
 
 def bench_model(model, batch: int = 250, reps: int = 3) -> dict:
@@ -241,9 +240,7 @@ def bench_model(model, batch: int = 250, reps: int = 3) -> dict:
         w8a8_int=(lambda m: lambda _: m(x, t, y))(to_int8(sim)),
     )
     out = {k: dict(ms=round(_ms(f, None, reps), 2)) for k, f in runs.items()}
-    for r in out.values():
-        r['speedup_vs_fp32'] = round(out['fp32']['ms'] / r['ms'], 3)
-    return dict(out, batch=batch)
+    return dict(_with_speedups(out), batch=batch)
 
 # %% ../nbs/21_kernels.ipynb #34dc722c
 PATH_LABELS = dict(

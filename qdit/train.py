@@ -12,7 +12,7 @@ from diffusers.training_utils import EMAModel
 from safetensors import safe_open
 from safetensors.torch import load_file
 from tqdm.auto import tqdm
-from .core import set_threads, data_path, versions, device_label, save_tensors
+from .core import set_threads, data_path, versions, device_label, save_tensors, _replace_into
 from .data import load_fmnist, to_model_space, fmnist_hash
 from .model import (build_dit, fmnist_dit_config, save_dit, load_dit, weights_sha256, provenance, NULL_CLASS,
                         default_model_dir)
@@ -74,10 +74,7 @@ def _no_block_label_dropout(model):
     for b in model.transformer_blocks: b.norm1.emb.class_embedder.dropout_prob = 0.0
     return model
 
-def _atomic_save(obj, path:Path):
-    tmp = path.with_suffix('.tmp')
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+def _atomic_save(obj, path:Path): _replace_into(path, lambda tmp: torch.save(obj, tmp))
 
 def load_checkpoint(ckpt_dir) -> dict|None:
     "The training state in `ckpt_dir/last.pt`, or None."
