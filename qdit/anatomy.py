@@ -14,7 +14,8 @@ from .metrics import (load_classifier, load_reference_stats, extract_features, f
                           paired_metrics)
 from .qmodel import QLinear, calib_batches
 from .methods import METHODS, method_options
-from .evaluate import record_samples, reference_samples, markdown_table, read_jsonl, RESULTS_FILE, _calibration_of
+from .evaluate import record_samples, reference_samples, read_jsonl, RESULTS_FILE, _calibration_of
+from .core import markdown_table
 from .results import LABELS, SETTINGS, protocol_records, _row_order
 import matplotlib.pyplot as plt
 from torchmetrics.functional.image import peak_signal_noise_ratio
@@ -30,7 +31,8 @@ def fid_terms(images, stats:dict|None=None, net=None, pool=None) -> dict:
     "Real-data FID of `images` split into the mean term |mu_g - mu_r|^2 and the covariance term, with the feature spread Tr(Sigma)."
     net = net or load_classifier()
     stats = stats or load_reference_stats()[0]
-    mu, sig = feature_stats(extract_features(net, images)['pool'] if pool is None else pool)   # `pool`: the images' features, if known
+    # `pool`: the images' features, if known
+    mu, sig = feature_stats(extract_features(net, images)['pool'] if pool is None else pool)
     mr, sr = stats['pool_mu'].numpy(), stats['pool_sigma'].numpy()
     fid, mean = frechet_distance(mu, sig, mr, sr), float(((mu - mr) ** 2).sum())
     return dict(fid=fid, mean_term=mean, cov_term=fid - mean, spread=float(np.trace(sig)), spread_real=float(np.trace(sr)))
@@ -50,14 +52,16 @@ def error_split(f:torch.Tensor, g:torch.Tensor, toward:torch.Tensor|None=None) -
     and `err_own`, the mean squared deviation of each sample's error from that shared part. Given `toward` = mu_r - mean(g)
     (from the twins' centre to the real data's), also `shift_cos`, the cosine between the shared shift and it, and
     `mean_cross` = -2 shift . toward, so that the real-data mean term moves by exactly err_common + mean_cross."""
-    if f.shape != g.shape: raise ValueError(f"paired features must have the same shape, got {tuple(f.shape)} and {tuple(g.shape)}")
+    if f.shape != g.shape:
+        raise ValueError(f"paired features must have the same shape, got {tuple(f.shape)} and {tuple(g.shape)}")
     d = (f - g).double()
     shift = d.mean(0)
     out = dict(err_total=float((d ** 2).sum(1).mean()), err_common=float((shift ** 2).sum()),
                err_own=float(((d - shift) ** 2).sum(1).mean()))
     if toward is not None:
         v = torch.as_tensor(toward, dtype=torch.float64).reshape(-1)
-        if v.shape != shift.shape: raise ValueError(f"`toward` must have one value per feature ({shift.numel()}), got {v.numel()}")
+        if v.shape != shift.shape:
+            raise ValueError(f"`toward` must have one value per feature ({shift.numel()}), got {v.numel()}")
         out.update(shift_cos=float(shift @ v / (shift.norm() * v.norm()).clamp_min(1e-300)), mean_cross=float(-2 * shift @ v))
     return out
 
@@ -74,9 +78,11 @@ def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> lis
                else record_samples(r, model, batch_size=batch_size, progress=False))
         if got is None: continue
         m, split, pool = r['metrics'], {}, None
-        if is_fp and fp_model is not None: pool = twins[pk] = extract_features(net, got[0])['pool']   # FP rows are the twins
+        # FP rows are the twins
+        if is_fp and fp_model is not None: pool = twins[pk] = extract_features(net, got[0])['pool']
         elif fp_model is not None:
-            if pk not in twins: twins[pk] = extract_features(net, reference_samples(fp_model, r['protocol'], batch_size, False)[0])['pool']
+            if pk not in twins:
+                twins[pk] = extract_features(net, reference_samples(fp_model, r['protocol'], batch_size, False)[0])['pool']
             pool = extract_features(net, got[0])['pool']
             split = error_split(pool, twins[pk], toward=mu_r - twins[pk].double().mean(0))
         out.append(dict(label=r.get('rung') or LABELS[r['method']], setting=r.get('setting'), key=r['key'], n=m['n'], seed=r['protocol'].get('seed'),
@@ -102,7 +108,9 @@ def plot_fid_vs_psnr(rows:list, curve:list):
     fig, ax = plt.subplots(figsize=(5.2, 3.4))
     ax.plot([c['psnr_to_fp'] for c in curve], [c['fid'] for c in curve], 'o-', c='0.6', ms=3, label='FP + i.i.d. pixel noise')
     for i, r in enumerate(rows):
-        if r['psnr_to_fp'] is None: ax.axhline(r['fid'], c='k', ls='--', lw=1, label=f"{r['label']} (FID {r['fid']:.1f})"); continue
+        if r['psnr_to_fp'] is None:
+            ax.axhline(r['fid'], c='k', ls='--', lw=1, label=f"{r['label']} (FID {r['fid']:.1f})")
+            continue
         ax.scatter(r['psnr_to_fp'], r['fid'], color=plt.cm.tab20(i % 20), marker='s' if r['setting'] == 'W4A4' else 'o', zorder=3,
                    label=f"{r['setting']} {r['label']}")
     ax.set(xlabel='PSNR to full precision (dB; right = closer)', ylabel='real-data FID (classifier features)', yscale='log')
@@ -153,7 +161,8 @@ def layer_error_split(model, qmodels:dict,          # {name: quantized copy of `
     mods = {k: m for k, m in model.named_modules() if isinstance(m, torch.nn.Linear)}
     qm = {q: dict(m.named_modules()) for q, m in qmodels.items()}
     names = [k for k in mods if all(isinstance(qm[q].get(k), QLinear) for q in qm)]
-    if not names: raise ValueError("no layer of `model` is a QLinear in every quantized model: are they quantized copies of it?")
+    if not names:
+        raise ValueError("no layer of `model` is a QLinear in every quantized model: are they quantized copies of it?")
     acc, step = {}, dict(i=0)
     def hook(name):
         def f(m, inp, out):
@@ -218,7 +227,8 @@ def step_error_split(model, qmodels:dict,          # {name: quantized copy of `m
             for q, m in qmodels.items():
                 here = eps(m, xs[None], t)
                 rows.append(dict(model=q, step=i, t=int(t), **split('x', xs[q], xs[None]), **split('eps', here, e)))
-                xs[q] = sched.step(here if i == 0 else eps(m, xs[q], t), t, xs[q], eta=0.0).prev_sample   # same input at step 0
+                # same input at step 0
+                xs[q] = sched.step(here if i == 0 else eps(m, xs[q], t), t, xs[q], eta=0.0).prev_sample
             xs[None] = sched.step(e, t, xs[None], eta=0.0).prev_sample
     return rows + [dict(model=q, step=steps, t=-1, **split('x', xs[q], xs[None])) for q in qmodels]
 
@@ -240,7 +250,8 @@ def plot_step_error(rows:list):
 def step_error_note(se:dict) -> str:
     "RESULTS.md sentence from a `step_error_split` record of RTN and GPTQ models {setting, group, n, seed, rows}."
     rs = {q: [r for r in se['rows'] if r['model'] == q] for q in ('rtn', 'gptq')}
-    runs = [(a, b) for a, b in zip(rs['rtn'], rs['gptq']) if a['step'] > 0]      # step 0: both start from the same noise
+    # step 0: both start from the same noise
+    runs = [(a, b) for a, b in zip(rs['rtn'], rs['gptq']) if a['step'] > 0]
     steps = [(a, b) for a, b in zip(rs['rtn'], rs['gptq']) if 'eps_total' in a]
     below = lambda pairs, k: sum(b[k] < a[k] for a, b in pairs)
     end_a, end_b, n = rs['rtn'][-1], rs['gptq'][-1], len(runs)
@@ -309,7 +320,8 @@ def device_comparison(other:list, results=None) -> list[dict]:
     rows = []
     for r in other:
         name = f"{setting_of(r)} {r['method']} seed {r['protocol']['seed']}"
-        if r.get('sample_device', 'cpu') == 'cpu': raise ValueError(f"{name} was sampled on the CPU: there is nothing to compare")
+        if r.get('sample_device', 'cpu') == 'cpu':
+            raise ValueError(f"{name} was sampled on the CPU: there is nothing to compare")
         if r['key'] not in cpu: raise ValueError(f"{name}: no CPU record with key {r['key']} to compare with")
         rows.append(dict(setting=setting_of(r), method=r['method'], seed=r['protocol']['seed'], device=r['sample_device'], key=r['key'],
                          cpu={m: cpu[r['key']]['metrics'].get(m) for m in DEVICE_METRICS},

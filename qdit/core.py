@@ -16,11 +16,12 @@ import torchmetrics
 from importlib.metadata import version, PackageNotFoundError
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'proj_root', 'proj_path', 'data_path', 'figures_path', 'results_path', 'cache_path', 'protocol',
-           'by_protocol', 'seed_everything', 'set_threads', 'sampling_device', 'device_label', 'file_sha256',
-           'key_hash', 'tensor_sha256', 'cpu_model', 'versions', 'numerics', 'save_json', 'save_tensors', 'load_json',
-           'append_jsonl', 'read_jsonl', 'timer', 'model_bytes', 'BadFile', 'check_safetensors', 'read_json_file',
-           'save_figure', 'image_grid']
+__all__ = ['PROTOCOLS', 'METRICS', 'PAIRED_METRICS', 'proj_root', 'proj_path', 'data_path', 'figures_path', 'results_path',
+           'cache_path', 'protocol', 'by_protocol', 'seed_everything', 'set_threads', 'sampling_device', 'device_label',
+           'file_sha256', 'key_hash', 'tensor_sha256', 'cpu_model', 'versions', 'numerics', 'save_json', 'save_tensors',
+           'load_json', 'append_jsonl', 'read_jsonl', 'timer', 'model_bytes', 'BadFile', 'check_safetensors',
+           'read_json_file', 'save_figure', 'image_grid', 'summarise', 'paired_differences', 'fmt_ms', 'markdown_table',
+           'update_block']
 
 # %% ../nbs/00_core.ipynb #bdf3c980
 def proj_root() -> Path:
@@ -74,10 +75,13 @@ def sampling_device(device=None) -> torch.device:
     """The device sampling runs on (default the CPU), checked to exist. On CUDA, TF32 is switched off so that matrix
     products and convolutions keep float32 precision, as on the CPU."""
     try: dev = torch.device(device or 'cpu')
-    except RuntimeError as e: raise ValueError(f"device {device!r} is not a torch device (e.g. 'cpu', 'cuda', 'cuda:1'): {e}") from None
-    if dev.type not in ('cpu', 'cuda'): raise ValueError(f"device {device!r}: sampling runs on 'cpu' or 'cuda', got {dev.type!r}")
+    except RuntimeError as e:
+        raise ValueError(f"device {device!r} is not a torch device (e.g. 'cpu', 'cuda', 'cuda:1'): {e}") from None
+    if dev.type not in ('cpu', 'cuda'):
+        raise ValueError(f"device {device!r}: sampling runs on 'cpu' or 'cuda', got {dev.type!r}")
     if dev.type == 'cuda':
-        if not torch.cuda.is_available(): raise ValueError(f"device {device!r} asked for, but torch sees no CUDA device here; use 'cpu'")
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {device!r} asked for, but torch sees no CUDA device here; use 'cpu'")
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
     return dev
@@ -122,7 +126,8 @@ def versions() -> dict:
     return dict(qdit=qv, python=platform.python_version(), torch=torch.__version__, diffusers=diffusers.__version__,
                 torchmetrics=torchmetrics.__version__, numpy=np.__version__, machine=platform.machine(),
                 threads=torch.get_num_threads(), cpu=cpu_model(),
-                cpu_capability=torch.backends.cpu.get_cpu_capability())   # the vector kernels torch picked (AVX2, AVX512, ...)
+                # the vector kernels torch picked (AVX2, AVX512, ...)
+                cpu_capability=torch.backends.cpu.get_cpu_capability())
 
 def numerics() -> dict:
     "What float results depend on besides their inputs: the summation order, set by torch's version, thread count and CPU."
@@ -182,7 +187,8 @@ def read_jsonl(path) -> list:
         try: rec = json.loads(raw.decode())
         except (UnicodeDecodeError, json.JSONDecodeError): rec = None
         if isinstance(rec, dict): out.append(rec)
-        else: warnings.warn(f"{path}: line {i} is not a complete JSON record (an interrupted write?); skipped, and recomputed if needed")
+        else:
+            warnings.warn(f"{path}: line {i} is not a complete JSON record (an interrupted write?); skipped, and recomputed if needed")
     return out
 
 # %% ../nbs/00_core.ipynb #f9321635
@@ -240,3 +246,44 @@ def image_grid(images:torch.Tensor, nrow:int) -> torch.Tensor:
         r, k = divmod(i, ncol)
         grid[:, 1 + r * (h + 1):1 + r * (h + 1) + h, 1 + k * (w + 1):1 + k * (w + 1) + w] = x[i]
     return grid.permute(1, 2, 0)
+
+# %% ../nbs/00_core.ipynb #f8df0a5f
+METRICS = ('fid', 'sfid', 'is', 'precision', 'recall', 'accuracy')
+PAIRED_METRICS = ('fid_to_fp', 'psnr_to_fp', 'agreement_to_fp')   # against the full-precision twin samples
+
+def summarise(records:list, metrics=METRICS) -> dict:
+    "Mean, std and count of each metric over records (e.g. the seeds of one setting)."
+    out = {}
+    for m in metrics:
+        v = np.array([r['metrics'][m] for r in records if m in r['metrics']], dtype=float)
+        if len(v): out[m] = dict(mean=float(v.mean()), std=float(v.std(ddof=1)) if len(v) > 1 else 0.0, n=len(v))
+    return out
+
+def paired_differences(records:list, baseline:list, metric:str='fid') -> dict:
+    "Mean, std and count of `metric` minus the baseline's on the same seed (records matched by protocol seed)."
+    base = {r['protocol']['seed']: r['metrics'][metric] for r in baseline if metric in r.get('metrics', {})}
+    d = [dict(metrics={metric: r['metrics'][metric] - base[r['protocol']['seed']]}) for r in records
+         if r['protocol']['seed'] in base and metric in r.get('metrics', {})]
+    if not d: raise ValueError(f"no seed in common between the records and the baseline for {metric!r}")
+    return summarise(d, (metric,))
+
+def fmt_ms(s:dict, m:str, digits:int=2) -> str:
+    "'mean ± std' (or just the value for one record)."
+    if m not in s: return '-'
+    v = s[m]
+    return f"{v['mean']:.{digits}f} ± {v['std']:.{digits}f}" if v['n'] > 1 else f"{v['mean']:.{digits}f}"
+
+def markdown_table(header:list, rows:list) -> str:
+    "A GitHub markdown table."
+    return '\n'.join(['| ' + ' | '.join(map(str, header)) + ' |', '|' + '---|' * len(header)] +
+                     ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows])
+
+def update_block(section:str, text:str, path=None) -> bool:
+    "Replace the RESULTS.md block between `<!-- qdit:{section}:start -->` and `...:end -->`; True if it changed."
+    path = Path(path or proj_path('RESULTS.md'))
+    s = path.read_text()
+    a, b = f'<!-- qdit:{section}:start -->', f'<!-- qdit:{section}:end -->'
+    if a not in s or b not in s: raise ValueError(f"{path.name} has no {a} ... {b} block")
+    new = s[:s.index(a) + len(a)] + '\n' + text.strip() + '\n' + s[s.index(b):]
+    if new != s: path.write_text(new)
+    return new != s

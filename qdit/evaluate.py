@@ -27,10 +27,10 @@ from safetensors.torch import load_file
 from .core import proj_path, save_tensors
 
 # %% auto #0
-__all__ = ['RESULTS_FILE', 'SHIPPED_SAMPLES', 'METRICS', 'PAIRED_METRICS', 'Record', 'as_record', 'record_key', 'find_record',
-           'floor_key', 'floor_record', 'fid_floor', 'model_fingerprint', 'reference_samples', 'twins_agreement',
-           'ship_reference_samples', 'evaluate_model', 'record_samples', 'eval_parser', 'cli_options', 'qdit_eval_cli',
-           'bench_processes', 'summarise', 'paired_differences', 'fmt_ms', 'markdown_table', 'update_block']
+__all__ = ['RESULTS_FILE', 'SHIPPED_SAMPLES', 'Record', 'as_record', 'record_key', 'find_record', 'floor_key', 'floor_record',
+           'fid_floor', 'model_fingerprint', 'reference_samples', 'twins_agreement', 'ship_reference_samples',
+           'evaluate_model', 'record_samples', 'eval_parser', 'cli_options', 'qdit_eval_cli', 'print_record',
+           'bench_processes']
 
 # %% ../nbs/12_evaluate.ipynb #75a31e4c
 RESULTS_FILE = 'records.jsonl'
@@ -135,7 +135,8 @@ def _load_samples(path:Path):
     t = load_file(path)
     return t['images'], t['labels']
 
-SHIPPED_SAMPLES = 'samples'   # data/samples/: committed full-precision twins (the full protocol's seeds), read before the cache
+# data/samples/: committed full-precision twins (the full protocol's seeds), read before the cache
+SHIPPED_SAMPLES = 'samples'
 
 def _fp_name(model, proto:dict, batch_size:int) -> str:
     key = dict(model=model_fingerprint(model), protocol=proto, batch_size=batch_size)   # DDPM noise is drawn per batch
@@ -143,7 +144,8 @@ def _fp_name(model, proto:dict, batch_size:int) -> str:
 
 def _partial(what:str, batch_size:int, device=None) -> Path:
     "Path prefix under which a sampling run keeps its finished batches (keyed by the numerics: no batches of two machines mixed)."
-    where = {} if device is None or torch.device(device).type == 'cpu' else dict(device=device_label(device))   # CPU keys as before
+    # CPU keys as before
+    where = {} if device is None or torch.device(device).type == 'cpu' else dict(device=device_label(device))
     return cache_path('partial', key_hash(dict(what=what, batch_size=batch_size, numerics=numerics(), **where)), mkdir=True)
 
 def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True, images=None, labels=None, ps=None):
@@ -180,64 +182,82 @@ def ship_reference_samples(model, proto:dict, batch_size:int=250, progress:bool=
     return dst
 
 def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int, sha:str, weights:Path, progress:bool,
-                    calib_seed:int=0, checkpoint=None, device=None, calib_branches:str='both', ps=None):
-    """Apply `method` to `model` and sample under `proto`: (quantized model, images, labels, quantize timer, sample timer).
-    The quantize timer's `calib_s` is the part of its `s` spent loading or drawing the calibration set."""
+                    calib_seed:int=0, checkpoint=None, device=None, calib_branches:str='both', ps=None, quantized=None):
+    """Apply `method` to `model` (or take `quantized`, a model quantized already) and sample under `proto`: (quantized
+    model, images, labels, quantize timer, sample timer). The quantize timer's `calib_s` is the part of its `s` spent
+    loading or drawing the calibration set."""
     tc = {'s': 0.}
     def calib():
         with timer() as t: c = _calibration_of(model, sha, weights, calib_seed, calib_branches, progress)
         tc['s'] += t['s']
         return c
-    fn = METHODS[method]   # a method that can show progress (GPTQ's per-block bar) follows the caller's `progress`
-    if 'progress' in inspect.signature(fn).parameters: options = {**options, 'progress': progress}
-    with timer() as tq: qmodel = fn(model, calib=calib, **options)
+    fn = METHODS.get(method)   # a method that can show progress (GPTQ's per-block bar) follows the caller's `progress`
+    if fn is not None and 'progress' in inspect.signature(fn).parameters: options = {**options, 'progress': progress}
+    with timer() as tq: qmodel = fn(model, calib=calib, **options) if quantized is None else quantized
     tq['calib_s'] = tc['s']
     moved = device is not None and torch.device(device).type != 'cpu'
-    if moved: qmodel.to(device)              # quantized on the CPU, sampled on `device`; noise and labels are drawn on the CPU
+    # quantized on the CPU, sampled on `device`; noise and labels are drawn on the CPU
+    if moved: qmodel.to(device)
     try:
-        with timer() as ts: images, labels = _sample_shared(qmodel, proto, batch_size, progress, checkpoint, ps or Processes())
+        with timer() as ts:
+            images, labels = _sample_shared(qmodel, proto, batch_size, progress, checkpoint, ps or Processes())
     finally:
-        if moved: qmodel.to('cpu')           # `model` itself when the method quantizes nothing ('fp'): the caller's model stays put
+        # `model` itself when the method quantizes nothing ('fp'): the caller's model stays put
+        if moved: qmodel.to('cpu')
     return qmodel, images, labels, tq, ts
 
 def evaluate_model(model=None,                  # a DiT (default: the shipped embedded model)
                    n:int=1000, seed:int=0, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, scheduler:str=PROTOCOL.scheduler,
                    method:str='fp', options:dict|None=None,
                    batch_size:int=250, weights=None,     # folder of the weights (for the record's hash)
-                   save:bool=False, results=None,        # append the record to `results` (default data/results/records.jsonl)
+                   # append the record to `results` (default data/results/records.jsonl)
+                   save:bool=False, results=None,
                    reuse:bool=True, progress:bool=True, tag:str|None=None,
                    paired:bool=True,                     # also compare each sample with its full-precision twin
                    compute:bool=True,                    # False: only look up the stored record (None if there is none)
-                   calib_seed:int=0,                     # seed of the calibration set (another seed: another GPTQ realisation)
+                   # seed of the calibration set (another seed: another GPTQ realisation)
+                   calib_seed:int=0,
                    calib_branches:str='both',            # 'both' guidance branches, or 'cond' (the paper's code)
-                   device=None) -> dict|None:            # where sampling runs ('cuda': quantization and metrics stay on the CPU)
+                   # where sampling runs ('cuda': quantization and metrics stay on the CPU)
+                   device=None,
+                   # `model` quantized already (e.g. a packed checkpoint), named by `method`
+                   quantized=None) -> dict|None:
     "Sample `n` paired images with `method` applied and return (and optionally store) the result record."
     if n < 4: raise ValueError(f"n must be at least 4 (Precision/Recall use 3 neighbours), got {n}")
-    options = method_options(method, options)
+    if quantized is not None and method in METHODS:
+        raise ValueError(f"a model quantized already is recorded under a name of its own, not the method {method!r}")
+    if method not in METHODS and quantized is None and compute: method_options(method)   # unknown: says which exist
+    options = method_options(method, options) if method in METHODS else dict(options or {})
     weights = Path(weights or default_model_dir())
     sha = weights_sha256(weights)
     proto = Protocol(n, seed, steps, cfg, scheduler).as_dict()
     if calib_seed and method == 'fp': raise ValueError("calib_seed applies to quantization methods, not to 'fp'")
     if calib_branches != 'both' and method == 'fp':
         raise ValueError("calib_branches applies to quantization methods, not to 'fp'")
-    if calib_branches not in BRANCHES: raise ValueError(f"calib_branches must be one of {BRANCHES}, got {calib_branches!r}")
+    if calib_branches not in BRANCHES:
+        raise ValueError(f"calib_branches must be one of {BRANCHES}, got {calib_branches!r}")
     key_opts = {**options, **({'calib_seed': calib_seed} if calib_seed else {}),
                 **({'calib_branches': calib_branches} if calib_branches != 'both' else {})}   # defaults: the plain keys
     key = record_key(sha, method, key_opts, proto)
     results = results or results_path(RESULTS_FILE)
     dev = sampling_device(device)
-    paired = paired and (method != 'fp' or dev.type != 'cpu')   # full precision drawn elsewhere is compared with its CPU twins
+    # full precision drawn elsewhere is compared with its CPU twins
+    paired = paired and (method != 'fp' or dev.type != 'cpu')
     old = find_record(key, results) if reuse or not compute else None
     if not compute: return old
-    if old is not None and (not paired or 'psnr_to_fp' in old['metrics']): return old   # older records lack the paired metrics
+    # older records lack the paired metrics
+    if old is not None and (not paired or 'psnr_to_fp' in old['metrics']): return old
     model = model if model is not None else load_dit(weights)
     ps = processes()                # under `accelerate launch` each process draws a share of the batches
     progress = progress and ps.main
-    if paired: fp_images, _ = reference_samples(model, proto, batch_size, progress, ps=ps)   # before the method touches anything
-    ck = _partial(key, batch_size, dev)   # finished batches survive an interruption; the rerun draws only the missing ones
+    # before the method touches anything
+    if paired: fp_images, _ = reference_samples(model, proto, batch_size, progress, ps=ps)
+    # finished batches survive an interruption; the rerun draws only the missing ones
+    ck = _partial(key, batch_size, dev)
     qmodel, images, labels, tq, ts = _method_samples(model, method, options, proto, batch_size, sha, weights, progress,
-                                                     calib_seed, ck, dev, calib_branches, ps)
-    ps.barrier()                    # every process has read every batch: the main process measures and stores the record
+                                                     calib_seed, ck, dev, calib_branches, ps, quantized)
+    # every process has read every batch: the main process measures and stores the record
+    ps.barrier()
     rec = None
     if ps.main:
         if method == 'fp' and dev.type == 'cpu':   # later methods pair with these
@@ -249,7 +269,8 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
             append_jsonl(rec, results)
             _save_samples(_samples_path(key), images, labels)
         clear_checkpoint(ck)
-    ps.barrier()                    # the record (and the twins) are stored before any process goes on, e.g. to a next job
+    # the record (and the twins) are stored before any process goes on, e.g. to a next job
+    ps.barrier()
     return rec
 
 def _measure(qmodel, images, labels, fp_images, head:dict, tq:dict, ts:dict, dev) -> dict:
@@ -272,11 +293,13 @@ def record_samples(rec:dict, model=None, weights=None, batch_size:int=250, progr
     samples follow float summation order, so the CPU would draw another realisation), checked against the record's FID
     and kept; otherwise, or where that device is missing, None."""
     if (got := _load_samples(_samples_path(rec['key']))) is not None: return got
-    if model is None: return None
-    if rec['method'] == 'fp': return reference_samples(model, rec['protocol'], batch_size, progress)   # kept as the paired twins
+    if model is None or (rec['method'] not in METHODS and rec['method'] != 'fp'): return None   # e.g. a packed file's
+    # kept as the paired twins
+    if rec['method'] == 'fp': return reference_samples(model, rec['protocol'], batch_size, progress)
     weights = Path(weights or default_model_dir())
     sha = weights_sha256(weights)
-    if sha != rec['model_sha256']: raise ValueError(f"record {rec['key']} was measured on model {rec['model_sha256'][:12]}, "
+    if sha != rec['model_sha256']:
+        raise ValueError(f"record {rec['key']} was measured on model {rec['model_sha256'][:12]}, "
                                                     f"not on the weights in {weights} ({sha[:12]})")
     dev = rec.get('sample_device', 'cpu').split(' ')[0]          # e.g. 'cuda:0 (NVIDIA H200)' -> 'cuda:0'
     if dev != 'cpu' and not torch.cuda.is_available():
@@ -284,7 +307,8 @@ def record_samples(rec:dict, model=None, weights=None, batch_size:int=250, progr
         return None
     _, images, labels, _, _ = _method_samples(model, rec['method'], rec['options'], rec['protocol'], batch_size, sha, weights, progress,
                                               rec.get('calib_seed', 0), device=None if dev == 'cpu' else 'cuda',
-                                              calib_branches=rec.get('calib_branches', 'cond'))   # older records: the paper's set
+                                              # older records: the paper's set
+                                              calib_branches=rec.get('calib_branches', 'cond'))
     fid, was = evaluate_images(images, labels)['fid'], rec['metrics']['fid']
     if abs(fid - was) > 1e-3 * abs(was):
         warnings.warn(f"regenerated samples of record {rec['key']} give FID {fid:.4f}, the record says {was:.4f}")
@@ -305,7 +329,8 @@ def _positive(kind, lo=1):
 
 def eval_parser() -> argparse.ArgumentParser:
     p = _OneLineParser(prog='qdit_eval', description='Sample a qdit model on paired seeds and print its metrics as JSON.')
-    p.add_argument('--model', default=None, help='folder of a saved DiT (default: the embedded model, data/dit_fmnist)')
+    p.add_argument('--model', default=None, help='folder of a saved DiT, or of a packed checkpoint (qdit_quantize --out; '
+                   'sampled as it is) (default: the embedded model, data/dit_fmnist)')
     p.add_argument('--method', default=None, help='quantization method (default: fp, or qdit when quantization options are given)')
     p.add_argument('--n', type=_positive(int, 4), default=PROTOCOL.n, help='number of samples (>= 4)')
     p.add_argument('--steps', type=_positive(int), default=PROTOCOL.steps, help='sampling steps')
@@ -330,17 +355,21 @@ def eval_parser() -> argparse.ArgumentParser:
     q.add_argument('--adaln', choices=ADALN, default=None,
                    help="the adaLN projections: quantized like the other weights, 'rtn', 8-bit 'w8' or full precision 'fp'")
     q.add_argument('--config', default=None, help='a quantization config JSON file (QuantConfig; e.g. a searched one)')
+    p.add_argument('--source', default=None, help='with a packed checkpoint as --model: the full-precision model it was '
+                   'quantized from, for the paired metrics (default: the embedded model)')
     return p
 
 def _bits(s):
     b = _positive(int, 2)(s)
-    if b not in (*range(2, 9), 16): raise argparse.ArgumentTypeError(f"{s} bits is not allowed (2..8, or 16 for full precision)")
+    if b not in (*range(2, 9), 16):
+        raise argparse.ArgumentTypeError(f"{s} bits is not allowed (2..8, or 16 for full precision)")
     return b
 
 def _group(s):
     if s in ('channel', 'tensor'): return s
     try: return _positive(int)(s)
-    except argparse.ArgumentTypeError: raise argparse.ArgumentTypeError(f"{s!r} is not a group size (a positive integer, 'channel' or 'tensor')")
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"{s!r} is not a group size (a positive integer, 'channel' or 'tensor')")
 
 def cli_options(a, model=None) -> dict:
     "Method options given on the command line (a --config file is read, and checked against `model`, so the record holds its content)."
@@ -353,22 +382,31 @@ def qdit_eval_cli(argv=None):
     p = eval_parser()
     a = p.parse_args(argv)
     quant_opts = [k for k in ('wbits', 'abits', 'group', 'adaln') if getattr(a, k) is not None]
-    if a.config is not None and quant_opts: p.error(f"argument --config: give either --config or --{'/--'.join(quant_opts)}, not both")
+    if a.config is not None and quant_opts:
+        p.error(f"argument --config: give either --config or --{'/--'.join(quant_opts)}, not both")
     if a.method is None: a.method = 'qdit' if quant_opts or a.config else 'fp'
-    if a.method not in METHODS: p.error(f"argument --method: unknown method {a.method!r} (choose from {', '.join(sorted(METHODS))})")
+    if a.method not in METHODS:
+        p.error(f"argument --method: unknown method {a.method!r} (choose from {', '.join(sorted(METHODS))})")
     if a.steps > 1000: p.error(f"argument --steps: {a.steps} exceeds the 1000 training timesteps")
+    if a.source is not None: p.error("argument --source: only with a packed checkpoint as --model")
     set_threads(a.threads)
     try:
-        model = None if a.config is None else load_dit(a.model or default_model_dir())   # the config is checked against it
+        # the config is checked against it
+        model = None if a.config is None else load_dit(a.model or default_model_dir())
         rec = evaluate_model(model, n=a.n, seed=a.seed, steps=a.steps, cfg=a.cfg, scheduler=a.scheduler, method=a.method,
                              options=cli_options(a, model), batch_size=a.batch_size, weights=a.model, save=a.save,
                              reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag, calib_seed=a.calib_seed, device=a.device,
                              calib_branches=a.calib, results=a.results)
     except BadFile as e: p.exit(2, f"qdit_eval: error: {e}\n")            # a file qdit cannot use: one line, status 2
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_eval: error: {e}\n")
+    print_record(rec)
+
+def print_record(rec:dict|None):
+    "Print a record as `qdit_eval` does, with the real-data floor beside its FID (on the main process only)."
     ps = processes()
     ps.finish()
-    if rec is None or not ps.main: return                                          # another process of `accelerate launch` prints it
+    # another process of `accelerate launch` prints it
+    if rec is None or not ps.main: return
     if 'fid_floor' not in rec['metrics']:                           # records stored before the floor was part of them
         rec['metrics']['fid_floor'] = fid_floor(rec['protocol']['n'])
     rec['fid_floor'] = rec['metrics']['fid_floor']
@@ -378,7 +416,8 @@ def qdit_eval_cli(argv=None):
 def bench_processes(n:int=256, steps:int=25, world:int|None=None, path=None) -> dict:
     "Seconds of one `qdit_eval` run as 1 process of 1 thread, of `world` threads, and as `world` processes of 1 thread."
     world = world or os.cpu_count() or 1
-    exe, seed = Path(sys.executable).parent, int(time.time()) % 100_000 + 1000   # a fresh seed: no kept batches to reuse
+    # a fresh seed: no kept batches to reuse
+    exe, seed = Path(sys.executable).parent, int(time.time()) % 100_000 + 1000
     args = [str(exe/'qdit_eval'), '--n', str(n), '--steps', str(steps), '--seed', str(seed), '--quiet', '--no-reuse',
             '--batch-size', '32']
     runs = dict(single=[*args, '--threads', '1'], one=[*args, '--threads', str(world)],
@@ -386,52 +425,13 @@ def bench_processes(n:int=256, steps:int=25, world:int|None=None, path=None) -> 
                       '--mixed_precision', 'no', '--dynamo_backend', 'no', *args, '--threads', '1'])
     out = dict(n=n, steps=steps, seed=seed, world=world, cpus=os.cpu_count(), versions=versions())
     for k, cmd in runs.items():
-        with timer() as t: r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': str(world) if k == 'one' else '1'})
-        if r.returncode: raise RuntimeError(f"{k}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}")
+        with timer() as t:
+            r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': str(world) if k == 'one' else '1'})
+        if r.returncode:
+            raise RuntimeError(f"{k}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}")
         out[f'{k}_s'] = round(t['s'], 2)
         out[f'{k}_fid'] = json.loads([l for l in r.stdout.splitlines() if l.startswith('{')][-1])['metrics']['fid']
     out['speedup'] = round(out['one_s'] / out['many_s'], 3)                 # against one process using every core
     out['speedup_vs_single'] = round(out['single_s'] / out['many_s'], 3)    # against one process of one thread
     if path is not None: save_json(out, path)
     return out
-
-# %% ../nbs/12_evaluate.ipynb #f8df0a5f
-METRICS = ('fid', 'sfid', 'is', 'precision', 'recall', 'accuracy')
-PAIRED_METRICS = ('fid_to_fp', 'psnr_to_fp', 'agreement_to_fp')   # against the full-precision twin samples
-
-def summarise(records:list, metrics=METRICS) -> dict:
-    "Mean, std and count of each metric over records (e.g. the seeds of one setting)."
-    out = {}
-    for m in metrics:
-        v = np.array([r['metrics'][m] for r in records if m in r['metrics']], dtype=float)
-        if len(v): out[m] = dict(mean=float(v.mean()), std=float(v.std(ddof=1)) if len(v) > 1 else 0.0, n=len(v))
-    return out
-
-def paired_differences(records:list, baseline:list, metric:str='fid') -> dict:
-    "Mean, std and count of `metric` minus the baseline's on the same seed (records matched by protocol seed)."
-    base = {r['protocol']['seed']: r['metrics'][metric] for r in baseline if metric in r.get('metrics', {})}
-    d = [dict(metrics={metric: r['metrics'][metric] - base[r['protocol']['seed']]}) for r in records
-         if r['protocol']['seed'] in base and metric in r.get('metrics', {})]
-    if not d: raise ValueError(f"no seed in common between the records and the baseline for {metric!r}")
-    return summarise(d, (metric,))
-
-def fmt_ms(s:dict, m:str, digits:int=2) -> str:
-    "'mean ± std' (or just the value for one record)."
-    if m not in s: return '-'
-    v = s[m]
-    return f"{v['mean']:.{digits}f} ± {v['std']:.{digits}f}" if v['n'] > 1 else f"{v['mean']:.{digits}f}"
-
-def markdown_table(header:list, rows:list) -> str:
-    "A GitHub markdown table."
-    return '\n'.join(['| ' + ' | '.join(map(str, header)) + ' |', '|' + '---|' * len(header)] +
-                     ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows])
-
-def update_block(section:str, text:str, path=None) -> bool:
-    "Replace the RESULTS.md block between `<!-- qdit:{section}:start -->` and `...:end -->`; True if it changed."
-    path = Path(path or proj_path('RESULTS.md'))
-    s = path.read_text()
-    a, b = f'<!-- qdit:{section}:start -->', f'<!-- qdit:{section}:end -->'
-    if a not in s or b not in s: raise ValueError(f"{path.name} has no {a} ... {b} block")
-    new = s[:s.index(a) + len(a)] + '\n' + text.strip() + '\n' + s[s.index(b):]
-    if new != s: path.write_text(new)
-    return new != s

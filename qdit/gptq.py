@@ -33,7 +33,8 @@ def gptq_quantize(W:torch.Tensor,            # weight [out, in]
     "GPTQ codes, scales and zero points of `W` (same layout as `quantize`/`choose_qparams` with `block_size`)."
     check_bits(bits)
     rows, n = W.shape
-    if H.shape != (n, n): raise ValueError(f"Hessian of shape {tuple(H.shape)} does not match a weight with {n} input channels")
+    if H.shape != (n, n):
+        raise ValueError(f"Hessian of shape {tuple(H.shape)} does not match a weight with {n} input channels")
     blk = block_size(W.shape, group)
     g = blk[1]
     W = W.detach().float().clone()

@@ -12,8 +12,8 @@ from .sampler import sample, paired_inputs, model_sample_shape, PROTOCOL
 from .metrics import evaluate_images
 from .train import snapshots, snapshot_model
 from .qmodel import ADALN
-from .evaluate import (evaluate_model, fid_floor, summarise, markdown_table, fmt_ms, RESULTS_FILE, find_record,
-                           record_key, METRICS)
+from .evaluate import evaluate_model, fid_floor, RESULTS_FILE, find_record, record_key
+from .core import summarise, markdown_table, fmt_ms, METRICS
 import matplotlib.pyplot as plt
 
 # %% auto #0

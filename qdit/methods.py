@@ -29,7 +29,8 @@ def qdit_method(model, calib=None,
                 group:int|str=32,              # group size of weights and input activations
                 act:str='dynamic',             # 'dynamic' | 'static'
                 weights:str='gptq',            # 'gptq' | 'rtn'
-                adaln:str='w8',                # the adaLN projections: 'quant' | 'rtn' | 'w8' | 'fp' (see `adaln_fields`)
+                # the adaLN projections: 'quant' | 'rtn' | 'w8' | 'fp' (see `adaln_fields`)
+                adaln:str='w8',
                 config:dict|None=None,         # a whole QuantConfig (overrides the options above)
                 progress:bool=True):
     "Q-DiT: group-quantized weights (GPTQ) and dynamic per-token-group activations."
@@ -139,7 +140,8 @@ def quanto_method(model, calib=None, wbits:int=8, abits:int=8, adaln:str='w8', p
     for bits in sorted({b or wbits for b in targets.values()}):
         paths = sorted(p for p, b in targets.items() if (b or wbits) == bits)
         oq.quantize(q, weights=wq[bits], activations=oq.qint8 if abits == 8 else None, include=paths)
-    if wbits == 16:     # activations only: optimum-quanto 0.2.7's QLinear then hands F.linear no weight (qweight is None)
+    # activations only: optimum-quanto 0.2.7's QLinear then hands F.linear no weight (qweight is None)
+    if wbits == 16:
         for m in q.modules():
             if isinstance(m, oq.nn.QModuleMixin) and m.weight_qtype is None: m.__class__ = _float_weight_class(type(m))
     if abits == 8:

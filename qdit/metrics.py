@@ -110,7 +110,8 @@ def save_reference_stats(stats:dict, meta:dict, path=None) -> Path:
 def load_reference_stats(path=None) -> tuple[dict, dict]:
     "(tensors, metadata) of saved reference statistics; a clear error when missing."
     path = Path(path or data_path(REF_STATS_FILE))
-    if not path.exists(): raise FileNotFoundError(f"No reference statistics at {path}: build them with nbs/06_metrics.ipynb "
+    if not path.exists():
+        raise FileNotFoundError(f"No reference statistics at {path}: build them with nbs/06_metrics.ipynb "
                                                   "(compute_reference_stats + save_reference_stats).")
     check_safetensors(path, 'the reference statistics of the real data', 'Restore it (git checkout) or rebuild it with nbs/06_metrics.ipynb.')
     with safe_open(path, 'pt') as f: meta = f.metadata() or {}

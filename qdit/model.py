@@ -66,7 +66,8 @@ def load_dit(path=None, dtype=torch.float32) -> DiTTransformer2DModel:
 def weights_sha256(path=None) -> str:
     "SHA-256 of a saved DiT's weights file: the model's identity in caches and result records."
     f = Path(path or default_model_dir())/'diffusion_pytorch_model.safetensors'
-    if not f.exists(): raise FileNotFoundError(f"No DiT weights at {f.parent} (expected diffusion_pytorch_model.safetensors)")
+    if not f.exists():
+        raise FileNotFoundError(f"No DiT weights at {f.parent} (expected diffusion_pytorch_model.safetensors)")
     return file_sha256(f)
 
 def provenance(path=None) -> dict:
@@ -80,7 +81,8 @@ VAE_SCALE = 0.18215
 
 def dit_xl_config(resolution:int=256, depth:int=28) -> dict:
     "diffusers config of DiT-XL/2 (`depth` < 28 gives a shallower model of the same block shape, for tests)."
-    if resolution not in DIT_XL_IDS: raise ValueError(f"DiT-XL/2 exists at resolutions {tuple(DIT_XL_IDS)}, not {resolution}")
+    if resolution not in DIT_XL_IDS:
+        raise ValueError(f"DiT-XL/2 exists at resolutions {tuple(DIT_XL_IDS)}, not {resolution}")
     return dict(num_attention_heads=16, attention_head_dim=72, in_channels=4, out_channels=8, num_layers=depth,
                 sample_size=resolution // 8, patch_size=2, num_embeds_ada_norm=1000, norm_type='ada_norm_zero',
                 activation_fn='gelu-approximate')

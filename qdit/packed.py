@@ -17,12 +17,14 @@ from .model import load_dit, default_model_dir, weights_sha256
 from .quant import dequantize
 from .qmodel import QLinear, QuantConfig, quantize_dit, resolve, quant_layers, layer_in_features, _act_for, _swap_layer
 from .methods import METHODS, method_options
-from .evaluate import _OneLineParser, _positive, _bits, _group, _calibration_of
+from .evaluate import (_OneLineParser, _positive, _bits, _group, _calibration_of, eval_parser, qdit_eval_cli,
+                           evaluate_model, print_record)
 
 # %% auto #0
-__all__ = ['FORMAT', 'PACKED_FILE', 'PACKABLE', 'storage_bits', 'pack_codes', 'unpack_codes', 'PackedLinear', 'to_packed',
-           'save_packed', 'packed_metadata', 'load_packed', 'tie_block_embedders', 'packed_ratio', 'quantize_parser',
-           'qdit_quantize_cli']
+__all__ = ['FORMAT', 'PACKED_FILE', 'PACKABLE', 'QUANT_ARGS', 'storage_bits', 'pack_codes', 'unpack_codes', 'PackedLinear',
+           'to_packed', 'save_packed', 'packed_metadata', 'load_packed', 'tie_block_embedders', 'packed_ratio',
+           'quantize_parser', 'qdit_quantize_cli', 'is_packed', 'packed_weight_bytes', 'evaluate_packed',
+           'qdit_eval_main']
 
 # %% ../nbs/20_packed.ipynb #d9c0e7e7
 def storage_bits(bits:int) -> int:
@@ -156,7 +158,8 @@ def load_packed(path, source_sha256:str|None=None) -> nn.Module:
     p, fix = Path(meta['file']), 'Write it again with qdit_quantize.'
     if source_sha256 and meta.get('source_sha256') != source_sha256:
         raise BadFile(f"{p}: quantized from model {meta.get('source_sha256', '?')[:12]}, not {source_sha256[:12]}. "
-                      "Quantize the model you meant with qdit_quantize --model.")
+                      "Quantize the model you meant with qdit_quantize --model, or evaluate it against the model it was "
+                      "quantized from (qdit_eval --source).")
     config = {k: v for k, v in json.loads(meta['base']).items() if not k.startswith('_')}
     base = DiTTransformer2DModel.from_config(config)
     m = _packed_skeleton(base.eval(), QuantConfig.from_dict(json.loads(meta['quant'])))
@@ -231,3 +234,46 @@ def qdit_quantize_cli(argv=None):
     print(json.dumps(dict(out=str(f), file_bytes=f.stat().st_size, fp32_file_bytes=src.stat().st_size,
                           ratio_to_fp32=round(f.stat().st_size / src.stat().st_size, 4), method=a.method, options=opts,
                           source_sha256=sha), default=str))
+
+# %% ../nbs/20_packed.ipynb #c64d5a99
+def is_packed(path) -> bool:
+    "Whether `path` is a packed checkpoint: a folder holding `qdit_packed.safetensors`, or that file."
+    p = Path(path)
+    return (p/PACKED_FILE).is_file() if p.is_dir() else p.name == PACKED_FILE and p.is_file()
+
+def packed_weight_bytes(model) -> int:
+    "Bytes of a packed model's weights as it holds them: codes, fp16 scales and uint8 zero points, other parameters at 4."
+    held = sum(b.numel() * b.element_size() for m in model.modules() if isinstance(m, PackedLinear) for b in m.buffers())
+    return held + sum(p.numel() * 4 for p in model.parameters())
+
+def evaluate_packed(path, source=None, **kwargs) -> dict|None:
+    """`evaluate_model` on the packed checkpoint `path`, paired with the full-precision model `source` it was quantized
+    from (default: the embedded model): recorded as method `packed`, keyed by the file's sha256 and configuration."""
+    source = Path(source or default_model_dir())
+    meta = packed_metadata(path)
+    q = load_packed(path, source_sha256=weights_sha256(source))
+    q.qdit_weight_bytes = packed_weight_bytes(q)
+    opts = dict(file_sha256=file_sha256(meta['file']), config=q.qdit_config)
+    return evaluate_model(load_dit(source), method='packed', options=opts, quantized=q, weights=source, **kwargs)
+
+QUANT_ARGS = ('method', 'wbits', 'abits', 'group', 'adaln', 'config')
+
+def qdit_eval_main(argv=None):
+    """The `qdit_eval` console script: `qdit_eval_cli` (12_evaluate), or, when `--model` is a packed checkpoint,
+    `evaluate_packed` with the same protocol options."""
+    p = eval_parser()
+    a = p.parse_args(argv)
+    if a.model is None or not is_packed(a.model): return qdit_eval_cli(argv)
+    given = [f"--{k}" for k in QUANT_ARGS if getattr(a, k) is not None]
+    given += ['--calib-seed'] * (a.calib_seed != 0) + ['--calib'] * (a.calib != 'both')
+    if given:
+        p.error(f"argument --model: {a.model} is a packed checkpoint, quantized already: {', '.join(given)} do not apply")
+    if a.steps > 1000: p.error(f"argument --steps: {a.steps} exceeds the 1000 training timesteps")
+    set_threads(a.threads)
+    try:
+        rec = evaluate_packed(a.model, a.source, n=a.n, seed=a.seed, steps=a.steps, cfg=a.cfg, scheduler=a.scheduler,
+                              batch_size=a.batch_size, save=a.save, reuse=not a.no_reuse, progress=not a.quiet,
+                              tag=a.tag, device=a.device, results=a.results)
+    except BadFile as e: p.exit(2, f"qdit_eval: error: {e}\n")
+    except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_eval: error: {e}\n")
+    print_record(rec)

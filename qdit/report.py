@@ -7,19 +7,18 @@ from __future__ import annotations
 import json, os, platform, subprocess, datetime, contextlib, hashlib
 from pathlib import Path
 from filelock import FileLock, Timeout
-from .core import (proj_path, results_path, read_jsonl, append_jsonl, set_threads, sampling_device, load_json, cache_path,
-                       key_hash)
-from .model import load_dit
-from .evaluate import markdown_table, update_block, _OneLineParser, _positive, RESULTS_FILE
+from .core import (proj_path, results_path, read_jsonl, append_jsonl, set_threads, sampling_device, load_json,
+                       cache_path, key_hash, markdown_table, update_block)
+from .model import load_dit, weights_sha256
+from .evaluate import _OneLineParser, _positive, RESULTS_FILE, fid_floor
 from .sampler import Processes, processes
-from .model import weights_sha256
 from .methods import method_options
 from .results import (LABELS, NOT_RUN, PAPER_LADDER, fp_ratio_table, headline_jobs, ladder_table,
                           paper_table, protocol_records, realisation_rows, realisation_table, results_plan,
                           results_protocol, results_table, run_job)
 from .anatomy import device_note, anatomy_table, shift_table, layer_error_note, step_error_note, stored_artefact
 from .qmodel import weight_bytes
-from .evaluate import summarise, fid_floor, fmt_ms
+from .core import summarise, fmt_ms
 from .instrument import (fp_table, fp_bars, guidance_summary, study_rows, study_readme, _adaln_of, _calib_of)
 from .results import BASELINES, stored_jobs
 
@@ -27,8 +26,8 @@ from .results import BASELINES, stored_jobs
 __all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIFT', 'LADDER_CLAIMS', 'OUTPUT_STAMP',
            'results_readme', 'pending_note', 'update_results_blocks', 'pending_jobs', 'find_job', 'job_claim',
            'qdit_results_cli', 'note_run_time', 'verdict', 'study_w4a8_claim', 'variance_claims', 'ladder_claims',
-           'claims_rows', 'instrument_line', 'claims_table', 'scaleout_line', 'kernels_line', 'packed_line',
-           'render_readme', 'write_readme', 'write_results', 'keep_outputs', 'stale_outputs']
+           'claims_rows', 'instrument_line', 'claims_table', 'scaleout_line', 'packed_line', 'render_readme',
+           'write_readme', 'write_results', 'keep_outputs', 'stale_outputs']
 
 # %% ../nbs/19_report.ipynb #18932c84
 def _na_note(recs:list) -> list:
@@ -69,7 +68,8 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
              *([dn, ''] if dn else []),
              '**Ablation ladder**', '',
              ladder_table(recs)]
-    if paper: parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with the rows "
+    if paper:
+        parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with the rows "
                         "above):", '', paper_table(), '', 'Paper ablation (FID): ' + ', '.join(f'{a} {b}' for a, b in PAPER_LADDER) + '.']
     if anatomy and anatomy['records']:
         parts += ['', f"**Why real-data FID and fidelity to FP disagree** (seed 0, {anatomy['records'][0]['n']} samples): FID split into its "
@@ -88,7 +88,8 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
                   shift_table(shifts['records'])]
     if layers: parts += ['', layer_error_note(layers)]
     if steps: parts += ['', step_error_note(steps)]
-    if bench: parts += ['', f"GPTQ W{bench['wbits']}A{bench['abits']} (g={bench['group']}) of a randomly initialised DiT-XL/2-shaped "
+    if bench:
+        parts += ['', f"GPTQ W{bench['wbits']}A{bench['abits']} (g={bench['group']}) of a randomly initialised DiT-XL/2-shaped "
                         f"model ({bench['depth']} blocks, {bench['n_calib']} calibration samples, sequential='{bench['sequential']}', "
                         f"{bench['threads']} threads): **{bench['quant_wall_s'] / 60:.1f} min**, peak memory (max RSS) "
                         f"**{bench['peak_rss_gb']:.1f} GiB**; weights {bench['fp32_weight_mb']:.0f} MiB fp32 → {bench['quant_weight_mb']:.0f} MiB."]
@@ -135,13 +136,16 @@ def pending_jobs(recs:list) -> list[dict]:
     for r in recs:
         if r.get('na') != NOT_RUN: continue
         k = (r['method'], repr(sorted(method_options(r['method'], r['options']).items())), r['seed'])
-        if k not in seen: seen.add(k); out.append({f: r[f] for f in ('setting', 'method', 'options', 'seed', 'tag', 'rung') if f in r})
+        if k not in seen:
+            seen.add(k)
+            out.append({f: r[f] for f in ('setting', 'method', 'options', 'seed', 'tag', 'rung') if f in r})
     return out
 
 def find_job(jobs:list, setting:str, method:str, seed:int, rung:str|None=None) -> dict:
     "The job of `jobs` with this setting, method, seed (and ladder rung), or a ValueError naming the ones there are."
     hit = [j for j in jobs if (j['setting'], j['method'], j['seed']) == (setting, method, seed) and (rung is None or j.get('rung') == rung)]
-    if not hit: raise ValueError(f"no job {setting} {method} seed {seed}" + (f" rung {rung!r}" if rung else '') + " in this protocol; "
+    if not hit:
+        raise ValueError(f"no job {setting} {method} seed {seed}" + (f" rung {rung!r}" if rung else '') + " in this protocol; "
                                  f"settings {sorted({j['setting'] for j in jobs})}, methods {sorted({j['method'] for j in jobs})}, "
                                  f"seeds {sorted({j['seed'] for j in jobs})}, rungs {sorted({j['rung'] for j in jobs if j.get('rung')})}")
     return hit[0]
@@ -221,7 +225,8 @@ def qdit_results_cli(argv=None):
 def note_run_time(kind:str, proto:str, seconds:float, path=None, readme:bool=True, new_records:int|None=None) -> dict:
     """Record a timed command (e.g. make reproduce) and regenerate RESULTS.md's timing block. `new_records`: how many
     result records the run computed (0 = everything was reused from the cache), so cold and warm runs can be told apart."""
-    try: commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=proj_path(), capture_output=True, text=True).stdout.strip() or None
+    try:
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=proj_path(), capture_output=True, text=True).stdout.strip() or None
     except OSError: commit = None
     rec = dict(kind=kind, protocol=proto, wall_s=round(float(seconds), 1), cpus=os.cpu_count(), machine=platform.machine(),
                notebooks=len(list(proj_path('nbs').glob('[0-9]*.ipynb'))), new_records=new_records, commit=commit,
@@ -371,18 +376,6 @@ def scaleout_line(path=None) -> str:
             f"({b['speedup']:.2f}x); FID {b['many_fid']:.4f} either way.")
 
 # %% ../nbs/19_report.ipynb #2f9bc662
-def kernels_line(path=None) -> str:
-    "One sentence from the stored DiT-XL/2 linear-layer benchmark (`qdit_bench --xl`, `nbs/21_kernels.ipynb`)."
-    path = Path(path or results_path('bench_kernels_xl.json'))
-    if not path.exists(): return ''
-    b = load_json(path)
-    x = lambda k: f"{b[k]['speedup_vs_fp32']:.2f}x"
-    return (f"On DiT-XL/2's linear layers at batch {b['batch']} ({b['threads']} CPU thread{'s' if b['threads'] > 1 else ''}, "
-            f"AMX), W8A8 in integers runs at {x('w8a8_int_compiled')} fp32 (compiled; {x('w8a8_int')} eager), "
-            f"torchao's W8A8 at {x('torchao_w8a8')} and optimum-quanto's at {x('quanto_w8a8')}; bf16 runs at {x('bf16')}, "
-            f"above the {x('int8_gemm_only')} of the int8 GEMM alone, so on this CPU no W8A8 path can beat bf16. "
-            f"The simulation runs at {x('simulation_w8a8')} and W4A16 through PyTorch's int4 kernel at {x('w4a16_int4')}.")
-
 def packed_line(path=None) -> str:
     "One sentence from the stored packed-size measurement of DiT-XL/2 shapes (`nbs/20_packed.ipynb`)."
     path = Path(path or results_path('packed_ratio_xl.json'))

@@ -8,7 +8,8 @@ import json
 import numpy as np
 import torch
 from .core import protocol, results_path, proj_path, load_json, read_jsonl, set_threads, sampling_device
-from .evaluate import evaluate_model, summarise, paired_differences, fmt_ms, markdown_table, update_block, METRICS, PAIRED_METRICS, RESULTS_FILE
+from .evaluate import evaluate_model, RESULTS_FILE
+from .core import summarise, paired_differences, fmt_ms, markdown_table, update_block, METRICS, PAIRED_METRICS
 from .model import weights_sha256
 from .methods import ladder, method_options
 import matplotlib.pyplot as plt
@@ -80,7 +81,8 @@ def stored_jobs(jobs:list, P:dict, results=None) -> list:
     "The stored records of `jobs`, computing nothing (e.g. to regenerate tables); a job without one gets a 'not run yet' stub."
     out = []
     for j in jobs:
-        try: r = evaluate_model(None, n=P['n'], seed=j['seed'], steps=P['steps'], method=j['method'], options=j['options'],
+        try:
+            r = evaluate_model(None, n=P['n'], seed=j['seed'], steps=P['steps'], method=j['method'], options=j['options'],
                                 results=results, compute=False)
         except ValueError as e: out.append(dict(j, na=str(e))); continue       # a method that cannot run this setting
         out.append(dict(j, na=NOT_RUN) if r is None else _as_row(r, j))
@@ -129,7 +131,9 @@ def results_table(recs:list) -> str:
     for key, rs in _row_groups(recs):
         ok = [r for r in rs if 'metrics' in r]
         if not ok and all(r.get('na') == NOT_RUN for r in rs): continue      # stored-records view: nothing to show yet
-        if not ok: rows.append([key[0], LABELS[key[1]], 'n/a'] + ['-'] * (len(METRICS) + len(PAIRED_METRICS) + 2)); continue
+        if not ok:
+            rows.append([key[0], LABELS[key[1]], 'n/a'] + ['-'] * (len(METRICS) + len(PAIRED_METRICS) + 2))
+            continue
         s = summarise(ok, METRICS + PAIRED_METRICS)
         rows.append([key[0], LABELS[key[1]], f"{ok[0]['protocol']['n']} x {len(ok)}"] + [_fmt(s, m) for m in METRICS + PAIRED_METRICS] +
                     [f"{ok[0]['weight_bytes'] / 2**20:.2f}", _quant_s(ok)])
@@ -160,7 +164,8 @@ def ladder_table(recs:list) -> str:
     for s in SETTINGS:
         rungs = {}
         for r in recs:
-            if r.get('tag') == 'ladder' and r.get('setting') == s and 'metrics' in r: rungs.setdefault(r['rung'], []).append(r)
+            if r.get('tag') == 'ladder' and r.get('setting') == s and 'metrics' in r:
+                rungs.setdefault(r['rung'], []).append(r)
         prev = None
         for rung, rs in rungs.items():
             sm = summarise(rs, ('fid', 'accuracy') + PAIRED_METRICS)
@@ -229,10 +234,12 @@ def plot_fid_by_method(recs:list, settings=None, metrics=('fid',)):
                 ax.bar(j + (i - len(methods) / 2 + 0.5) * w, np.mean(v), w, yerr=np.std(v) if len(v) > 1 else None,
                        color=plt.cm.tab10(i), label=None if seen else LABELS[m]); seen = True
         fp = {r['protocol']['seed']: r['metrics']['fid'] for r in recs if r.get('method') == 'fp' and 'metrics' in r}
-        if fp and metric == 'fid':     # one-seed rows are seed 0: compare them with seed 0, the several-seed rows with the mean
+        # one-seed rows are seed 0: compare them with seed 0, the several-seed rows with the mean
+        if fp and metric == 'fid':
             s0 = fp.get(0, next(iter(fp.values())))
             ax.axhline(s0, c='k', ls='--', lw=1, label='full precision' + (', seed 0' if len(fp) > 1 else ''))
-            if len(fp) > 1: ax.axhline(np.mean(list(fp.values())), c='k', ls=':', lw=1, label=f'full precision, mean of {len(fp)} seeds')
+            if len(fp) > 1:
+                ax.axhline(np.mean(list(fp.values())), c='k', ls=':', lw=1, label=f'full precision, mean of {len(fp)} seeds')
         ax.set_xticks(range(len(settings)), settings)
         ax.set(ylabel=METRIC_AXES.get(metric, metric), yscale='log' if metric != 'psnr_to_fp' else 'linear')
         if k == 0: ax.legend(fontsize=7, ncol=4, loc='lower left', bbox_to_anchor=(0, 1.02))

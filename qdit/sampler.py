@@ -45,7 +45,8 @@ def make_scheduler(kind:str='ddim', steps:int=PROTOCOL.steps, num_train_timestep
     if kind == 'ddim': s = DDIMScheduler(**common, set_alpha_to_one=True)
     elif kind == 'ddpm': s = DDPMScheduler(**common, variance_type='learned_range')
     else: raise ValueError(f"scheduler must be one of {SCHEDULERS}, got {kind!r}")
-    if not 1 <= steps <= num_train_timesteps: raise ValueError(f"steps must be in 1..{num_train_timesteps}, got {steps}")
+    if not 1 <= steps <= num_train_timesteps:
+        raise ValueError(f"steps must be in 1..{num_train_timesteps}, got {steps}")
     s.set_timesteps(steps)
     return s
 
@@ -100,15 +101,19 @@ def sample(model,                      # a DiT (or anything called as model(x, t
            noise=None, labels=None,    # explicit paired inputs (default: paired_inputs(n, seed, ...))
            decode=None,                # latents -> images (latent models only)
            num_classes:int|None=None, progress:bool=True, callback=None,
-           checkpoint=None,            # path prefix: each finished batch is kept as <prefix>.b<first index>.safetensors and reused
-           shard=None,                 # (rank, world): draw only batches rank, rank + world, ... into `checkpoint`, return None
+           # path prefix: each finished batch is kept as <prefix>.b<first index>.safetensors and reused
+           checkpoint=None,
+           # (rank, world): draw only batches rank, rank + world, ... into `checkpoint`, return None
+           shard=None,
           ) -> tuple[torch.Tensor, torch.Tensor]:
     "Generate samples: returns (images, labels)."
     num_classes = num_classes or null_class_of(model)
     if noise is None: noise, labels = paired_inputs(n, seed, model_sample_shape(model), num_classes)
-    if labels is None or len(labels) != len(noise): raise ValueError("noise and labels must be given together, one label per sample")
+    if labels is None or len(labels) != len(noise):
+        raise ValueError("noise and labels must be given together, one label per sample")
     if cfg < 1: raise ValueError(f"cfg must be >= 1 (1 = no guidance), got {cfg}")
-    if shard is not None and checkpoint is None: raise ValueError("shard needs a checkpoint: the batches are shared through it")
+    if shard is not None and checkpoint is None:
+        raise ValueError("shard needs a checkpoint: the batches are shared through it")
     starts = [b0 for i, b0 in enumerate(range(0, len(noise), batch_size)) if shard is None or i % shard[1] == shard[0]]
     dev = next(model.parameters()).device
     sched = make_scheduler(scheduler, steps)
@@ -119,7 +124,8 @@ def sample(model,                      # a DiT (or anything called as model(x, t
             outs.append(x)
             bar.update(steps)
             continue
-        g = torch.Generator().manual_seed(seed * 1_000_003 + b0)   # DDPM noise drawn on the CPU: a GPU run pairs with CPU runs
+        # DDPM noise drawn on the CPU: a GPU run pairs with CPU runs
+        g = torch.Generator().manual_seed(seed * 1_000_003 + b0)
         cb = lambda i, t, x: (bar.update(1), callback and callback(i, t, x))
         x = denoise(model, noise[b0:b0 + batch_size].to(dev), labels[b0:b0 + batch_size].to(dev), sched, cfg, g, cb)
         outs.append((decode(x) if decode else x).float().cpu())

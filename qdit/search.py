@@ -40,7 +40,8 @@ def search_space(model, candidates=(8, 16, 32, 64, 128)) -> dict[str, list[int]]
         if n.split('.')[-1] not in GENE_KINDS: continue
         C = layer_in_features(model, n)
         out[n] = [g for g in candidates if C % g == 0]
-        if not out[n]: raise ValueError(f"{n}: no candidate group size divides its {C} input channels (candidates {list(candidates)})")
+        if not out[n]:
+            raise ValueError(f"{n}: no candidate group size divides its {C} input channels (candidates {list(candidates)})")
     return out
 
 def layer_costs(model) -> dict[str, int]:
@@ -89,7 +90,8 @@ def crossover(a, b, space, costs, budget, rng):
 class GenomeQuantizer:
     "Per-(layer, g) quantized weights, cached, assembled into a model for any genome."
     def __init__(self, model, space:dict, base:QuantConfig, calib:dict|None=None, progress:bool=False):
-        if base.act != 'dynamic': raise ValueError(f"the search assumes Q-DiT's dynamic activations, got act={base.act!r}")
+        if base.act != 'dynamic':
+            raise ValueError(f"the search assumes Q-DiT's dynamic activations, got act={base.act!r}")
         self.model, self.space, self.base = model, space, base
         self.names, self.R0 = quant_layers(model), resolve(base, model)
         todo = {n: space.get(n, [self.R0[n]['wgroup']]) for n in self.names if self.R0[n]['wbits'] != 16}
@@ -104,7 +106,8 @@ class GenomeQuantizer:
     @torch.no_grad()
     def _hessians(self, calib:dict|None, layers:list) -> dict:
         if calib is None: raise ValueError("GPTQ candidates need a calibration set")
-        return {n: st.H.H for n, st in fp_input_stats(self.model, layers, calib).items()}   # as quantize_dit(sequential='none')
+        # as quantize_dit(sequential='none')
+        return {n: st.H.H for n, st in fp_input_stats(self.model, layers, calib).items()}
 
     def assemble(self, genome:dict):
         "A quantized copy of the model with the genome's group sizes, built from the cache."
@@ -130,8 +133,11 @@ class FIDFitness:
     def __init__(self, n:int=64, steps:int=10, cfg:float=PROTOCOL.cfg, seed:int=1000, batch_size:int=250, reference=None):
         self.n, self.steps, self.cfg, self.seed, self.batch_size = n, steps, cfg, seed, batch_size
         self.net = load_classifier()                        # loaded once, not per candidate
-        if reference is None: self.kind, (st, _) = 'fid', load_reference_stats(); self.mu, self.sigma = st['pool_mu'].numpy(), st['pool_sigma'].numpy()
-        else: self.kind = 'fid_to_fp'; self.mu, self.sigma = self._stats(reference)   # the full-precision twins, sampled once
+        if reference is None:
+            self.kind, (st, _) = 'fid', load_reference_stats()
+            self.mu, self.sigma = st['pool_mu'].numpy(), st['pool_sigma'].numpy()
+        # the full-precision twins, sampled once
+        else: self.kind = 'fid_to_fp'; self.mu, self.sigma = self._stats(reference)
     def spec(self) -> dict: return dict(kind=self.kind, n=self.n, steps=self.steps, cfg=self.cfg, seed=self.seed)
     @torch.no_grad()
     def _stats(self, model):
@@ -146,7 +152,8 @@ class ProxyFitness:
         self.n, self.steps, self.cfg, self.seed = n, steps, cfg, seed
         noise, self.y = paired_inputs(n, seed, model_sample_shape(model), int(model.config.num_embeds_ada_norm))
         xs, ts = [], []
-        with torch.no_grad(): denoise(model, noise, self.y, make_scheduler('ddim', steps), cfg, callback=lambda i, t, x: (xs.append(x.clone()), ts.append(int(t))))
+        with torch.no_grad():
+            denoise(model, noise, self.y, make_scheduler('ddim', steps), cfg, callback=lambda i, t, x: (xs.append(x.clone()), ts.append(int(t))))
         self.xs, self.ts, self._g = xs, ts, guided_output
         with torch.no_grad(): self.ref = [self._g(model, x, t, self.y, cfg) for x, t in zip(xs, ts)]
     def spec(self) -> dict: return dict(kind='proxy', n=self.n, steps=self.steps, cfg=self.cfg, seed=self.seed)
@@ -161,7 +168,8 @@ class EvolutionarySearch:
     def __init__(self, space:dict, costs:dict, budget:float, fitness, log_path, run_key:str, init:list|None=None, seed:int=0,
                  population:int=50, generations:int=10, top_k:int=10, n_mutation:int=25, n_crossover:int=25, p_mutate:float=0.1,
                  procs:Processes|None=None):
-        self.procs = procs or Processes()   # under `accelerate launch`: the genomes of a generation are split between processes
+        # under `accelerate launch`: the genomes of a generation are split between processes
+        self.procs = procs or Processes()
         self.space, self.costs, self.budget, self.fitness, self.log, self.run_key = space, costs, budget, fitness, Path(log_path), run_key
         self.init, self.seed = [dict(g) for g in (init or [])], seed
         self.population, self.generations, self.top_k, self.n_mutation, self.n_crossover, self.p = population, generations, top_k, n_mutation, n_crossover, p_mutate
@@ -206,7 +214,8 @@ class EvolutionarySearch:
                 if stopped: break
                 chunk = pop[i:i + self.procs.world]
                 self._eval_many(chunk, gen)
-                for g in chunk:                                  # the budget is counted genome by genome, as in one process
+                # the budget is counted genome by genome, as in one process
+                for g in chunk:
                     if wall_s is not None and spent >= wall_s: stopped = True
                     if stopped: break
                     k = genome_key(g)
@@ -297,7 +306,8 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     log = Path(log) if log else Path(out).with_suffix('.log.jsonl') if out else data_path('search', f'{tag}.jsonl')
     out = Path(out or data_path('search', f'{tag}.json'))
     run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo, numerics=(num := numerics()),
-                            **({'calib_seeds': list(sets)} if many else {})))   # one realisation: the key of a plain search
+                            # one realisation: the key of a plain search
+                            **({'calib_seeds': list(sets)} if many else {})))
     with timer() as tq: gqs = {cs: GenomeQuantizer(model, space, base, c, progress=progress) for cs, c in sets.items()}
     per = {}   # genome key -> its fitness on each realisation, for the genomes scored in this process
     def score(g):
@@ -305,7 +315,8 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
         return float(np.mean(per[genome_key(g)]))
     es = EvolutionarySearch(space, costs, budget, score, log, run_key, init=[ref], seed=seed, procs=procs, **evo)
     res = es.run(None if minutes is None else minutes * 60, progress=progress)
-    if genome_key(res['genome']) not in per: score(res['genome'])   # read from the log: its realisations scored again (deterministic)
+    # read from the log: its realisations scored again (deterministic)
+    if genome_key(res['genome']) not in per: score(res['genome'])
     own = dict(zip(sets, per[genome_key(res['genome'])]))
     cs = min(own, key=lambda k: (own[k], k))   # the chosen genome's best realisation: the model saved
     if procs.main:   # with calib seed `cs`: the very model the search scored
@@ -314,7 +325,8 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
         q, root = q.resolve(), proj_root().resolve()
         return str(q.relative_to(root) if q.is_relative_to(root) else q)
     rec = dict(res, tag=tag, config=rel(out), log=rel(log), fitness_spec=fit.spec(), reference_group=group, cache_wall_s=tq['s'],
-               search_s=tq['s'] + res['eval_s'],   # the search's cost: cache + every evaluation it used, replayed ones at their logged time
+               # the search's cost: cache + every evaluation it used, replayed ones at their logged time
+               search_s=tq['s'] + res['eval_s'],
                reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None, run_key=run_key,
                calib_seeds=list(sets), calib_seed=cs, realisation_fitness={str(k): v for k, v in own.items()})
     rec['numerics'] = num
@@ -361,7 +373,8 @@ def qdit_search_cli(argv=None):
     a = p.parse_args(argv)
     cands, seeds = a.candidates, tuple(dict.fromkeys(a.calib_seeds))
     set_threads(a.threads)
-    ps = processes()               # under `accelerate launch`: the genomes of each generation are split between processes
+    # under `accelerate launch`: the genomes of each generation are split between processes
+    ps = processes()
     try:
         weights = Path(a.model or default_model_dir())
         model = load_dit(weights)

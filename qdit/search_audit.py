@@ -11,7 +11,8 @@ import torch
 from .core import proj_root, save_json, load_json
 from .qmodel import QuantConfig, spearman
 from .gptq import gptq_dequantize
-from .evaluate import evaluate_model, summarise, fmt_ms, markdown_table, paired_differences, METRICS, PAIRED_METRICS
+from .evaluate import evaluate_model
+from .core import summarise, fmt_ms, markdown_table, paired_differences, METRICS, PAIRED_METRICS
 import dataclasses
 from .core import key_hash, append_jsonl, read_jsonl, timer
 from .qmodel import quantize_dit
@@ -68,9 +69,11 @@ def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int,
     base = QuantConfig(wbits, abits, group, group, weights=weights)
     path = Path(search_record['log'])
     path = path if path.is_absolute() else proj_root()/path
-    used = set(search_record['keys'])   # the evaluations this search used (a shorter budget uses a prefix of a shared log)
+    # the evaluations this search used (a shorter budget uses a prefix of a shared log)
+    used = set(search_record['keys'])
     ranked = sorted((r for r in read_jsonl(path) if r['run'] == search_record['run_key'] and r['key'] in used), key=lambda r: (r['fitness'], r['key']))
-    if len(ranked) != len(used): raise ValueError(f"{path} holds {len(ranked)} of the search's {len(used)} evaluations: is it the search's log?")
+    if len(ranked) != len(used):
+        raise ValueError(f"{path} holds {len(ranked)} of the search's {len(used)} evaluations: is it the search's log?")
     top, rest = ranked[:k], ranked[k:]
     picks = [('top', r) for r in top] + [('random', r) for r in random.Random(seed).sample(rest, min(k, len(rest)))]
     uk = genome_key(ref)
@@ -79,7 +82,8 @@ def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int,
     picks.append(('uniform', logged.get(uk) or dict(key=uk, genome=ref, fitness=None)))
     fit = make_fitness(model, spec['kind'], spec['n'], steps, seed, spec['cfg'])
     hkey = key_hash(dict(run=search_record['run_key'], holdout=fit.spec()))
-    done = ({r['key']: r for r in read_jsonl(log) if r.get('run') == hkey}   # this check's scores only (a log holds several checks)
+    # this check's scores only (a log holds several checks)
+    done = ({r['key']: r for r in read_jsonl(log) if r.get('run') == hkey}
             if log is not None and Path(log).exists() else {})
     todo = [r for _, r in picks if r['key'] not in done]
     if todo:
@@ -94,7 +98,8 @@ def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int,
     col = lambda xs, c: torch.tensor([x[c] for x in xs], dtype=torch.float64)
     mean = lambda grp, c: float(np.mean([x[c] for x in rows if x['group'] == grp])) if any(x['group'] == grp for x in rows) else None
     uni, tops = next(x for x in rows if x['group'] == 'uniform'), [x for x in rows if x['group'] == 'top']
-    best = next(x for x in rows if x['key'] == ranked[0]['key'])   # the search's choice (in the top group, or the uniform genome itself)
+    # the search's choice (in the top group, or the uniform genome itself)
+    best = next(x for x in rows if x['key'] == ranked[0]['key'])
     return dict(rows=rows, holdout_spec=fit.spec(), run_key=search_record['run_key'], k=k,
                 spearman=spearman(col(both, 'search'), col(both, 'holdout')) if len(both) > 2 else None,
                 spearman_top=spearman(col(tops, 'search'), col(tops, 'holdout')) if len(tops) > 2 else None,
@@ -133,7 +138,8 @@ def realisation_check(model, genomes:dict, base:QuantConfig, calib_of, fit_spec:
     "Fitness (`fit_spec`) of each genome quantized by each GPTQ schedule in `quantizers` on each calibration set `calib_of(seed)`."
     spec = dict(model=model_sha, base=base.to_dict(), genomes={nm: genome_key(g) for nm, g in genomes.items()}, fitness=fit_spec,
                 calib_seeds=list(calib_seeds), quantizers=list(quantizers))
-    out = stored_result(path, spec) or dict(spec=spec, scores={})   # scores of the same inputs are kept; the check resumes
+    # scores of the same inputs are kept; the check resumes
+    out = stored_result(path, spec) or dict(spec=spec, scores={})
     fit = make_fitness(model, fit_spec['kind'], fit_spec['n'], fit_spec['steps'], fit_spec['seed'], fit_spec['cfg'])
     todo = [(q, nm, cs) for cs in calib_seeds for q in quantizers for nm in genomes if f'{q}/{nm}/calib{cs}' not in out['scores']]
     calib, have = None, None
@@ -239,7 +245,8 @@ def realisation_rows(comp:dict, none:dict, calib:dict, best:dict|None=None) -> d
     for st in dict.fromkeys(s for s, _ in comp):
         out[st, 'uniform'] = comp.get((st, 'uniform'), [])
         out.update({k: v for k, v in calib.items() if k[0] == st})
-        out.update({k: v for k, v in (best or {}).items() if k[0] == st})   # every seed (replaces that realisation's first-seed row)
+        # every seed (replaces that realisation's first-seed row)
+        out.update({k: v for k, v in (best or {}).items() if k[0] == st})
         out[st, 'uniform-none'] = (best or {}).get((st, 'uniform-none')) or none.get((st, 'uniform-none'), [])
         out[st, 'evolutionary'] = comp.get((st, 'evolutionary'), [])
         out[st, 'evolutionary-none'] = none.get((st, 'evolutionary-none'), [])
@@ -333,7 +340,8 @@ def stored_search_readme(folder, results=None, calib_seeds=None) -> str:
     "RESULTS.md's search block from what a run saved in `folder` (protocol, searches, checks, configurations, cost ratios, realisation checks) and the stored records; computes nothing. `calib_seeds`: the `-calibN` rows (default: the protocol's calibration seeds after the first)."
     folder = Path(folder)
     need = [folder/'holdout.json', folder/'cost_ratio.json']
-    if missing := [str(f) for f in need if not f.exists()]: raise FileNotFoundError(f"not a saved search comparison: missing {missing}")
+    if missing := [str(f) for f in need if not f.exists()]:
+        raise FileNotFoundError(f"not a saved search comparison: missing {missing}")
     sv = load_json(folder/'holdout.json')
     sp, checks = sv['protocol'], sv['checks']
     searches = {st: load_json(folder/f'{st}.record.json') for st in sp['settings']}

@@ -133,7 +133,8 @@ def train_dit(ckpt_dir,                      # folder for the resumable training
               time_budget_s:float|None=None, # stop (after checkpointing) once this much wall time is spent
               command:str|None=None,         # the command line recorded in the provenance
               device=None,                   # where the steps run ('cuda' on a GPU); batches are drawn on the CPU
-              init_from=None,                # a saved DiT folder to start a new run from (weights and EMA; fresh optimizer)
+              # a saved DiT folder to start a new run from (weights and EMA; fresh optimizer)
+              init_from=None,
               progress:bool=True) -> dict:
     "Train (or resume training) the embedded DiT; returns the final training state."
     ckpt_dir = Path(ckpt_dir)
@@ -149,7 +150,8 @@ def train_dit(ckpt_dir,                      # folder for the resumable training
     ema = EMAModel(model.parameters(), decay=0.9999, use_ema_warmup=True, power=3/4, foreach=True)
     gen = torch.Generator().manual_seed(seed)
     if state is not None:
-        if state['config'] != config: raise ValueError(f"checkpoint in {ckpt_dir} has config {state['config']}, not {config}")
+        if state['config'] != config:
+            raise ValueError(f"checkpoint in {ckpt_dir} has config {state['config']}, not {config}")
         if state['data_hash'] != fmnist_hash(data_root):
             raise ValueError(f"checkpoint in {ckpt_dir} was trained on other data")
         model.load_state_dict(state['model'])
@@ -210,7 +212,8 @@ def train_dit(ckpt_dir,                      # folder for the resumable training
                                         wall_s=wall0 + time.time() - t_start))
             bar.set_postfix(loss=f'{l[0]:.4f}')
         bar.update(1)
-        if snapshot_every and state['step'] % snapshot_every == 0: save_snapshot(model, ema, ckpt_dir, state['step'], config)
+        if snapshot_every and state['step'] % snapshot_every == 0:
+            save_snapshot(model, ema, ckpt_dir, state['step'], config)
         out_of_time = time_budget_s is not None and time.time() - t_start > time_budget_s
         if state['step'] % ckpt_every == 0 or state['step'] == steps or out_of_time:
             save()

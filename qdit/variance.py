@@ -12,7 +12,7 @@ from .sampler import paired_inputs, model_sample_shape, make_scheduler, denoise,
 import matplotlib.pyplot as plt
 import ipywidgets as w
 from tqdm.auto import tqdm
-from .evaluate import markdown_table
+from .core import markdown_table
 
 # %% auto #0
 __all__ = ['ChannelStats', 'weight_channel_stats', 'collect_activation_stats', 'step_ranges', 'layer_summary', 'layer_inputs',
@@ -92,7 +92,8 @@ def layer_inputs(model, calib:dict, max_rows:int=2048, batch_size:int=64) -> dic
         def hook(m, a, name=name): rows.setdefault(name, []).append(a[0].reshape(-1, a[0].shape[-1]))
         hooks.append(model.get_submodule(paths[0]).register_forward_pre_hook(hook))
     try:
-        for i in range(0, len(calib['x']), batch_size): model(calib['x'][i:i + batch_size], calib['t'][i:i + batch_size], calib['y'][i:i + batch_size])
+        for i in range(0, len(calib['x']), batch_size):
+            model(calib['x'][i:i + batch_size], calib['t'][i:i + batch_size], calib['y'][i:i + batch_size])
     finally:
         for h in hooks: h.remove()
     out = {}
@@ -154,7 +155,8 @@ def plot_step_heatmap(model, stats:dict, relative:bool=False):
     "Layer x sampling-step heatmap of the activation range (or of global range / per-step range if `relative`)."
     names = [n for n in quant_layers(model) if not n.endswith('adaln')]
     M = torch.stack([step_ranges(stats[n]) for n in names]).numpy()
-    if relative: M = np.stack([float(stats[n]['all'].max.max() - stats[n]['all'].min.min()) / np.maximum(m, 1e-12) for n, m in zip(names, M)])
+    if relative:
+        M = np.stack([float(stats[n]['all'].max.max() - stats[n]['all'].min.min()) / np.maximum(m, 1e-12) for n, m in zip(names, M)])
     fig, ax = plt.subplots(figsize=(7, 0.16 * len(names) + 1.2))
     im = ax.imshow(np.log10(M), aspect='auto', cmap='magma')
     ax.set(xlabel='sampling step (0 = pure noise)', title=('log10 static range / step range' if relative else 'log10 activation range') + ' per layer and step')
