@@ -18,6 +18,7 @@ from .qmodel import QLinear, ActQuant, rtn_weight, QuantConfig, quantize_dit
 from .model import load_dit
 from .evaluate import _OneLineParser, _positive, evaluate_model
 from .kernels import Int8Linear, Int4Linear, W4A8Linear, two_level_weight, to_int8, w4a8_models
+from .calibration import default_calibration
 
 # %% auto #0
 __all__ = ['XL_LINEARS', 'PATH_LABELS', 'MATRIX_FEATURES', 'peak_bytes', 'held_bytes', 'linear_paths', 'bench_linear', 'bench_xl',
@@ -216,7 +217,8 @@ def bench_model(model, batch: int = 250, reps: int = 3) -> dict:
 
 def bench_sampling(model, n: int = 100, steps: int = 50, batch_size: int = 100) -> dict:
     """Seconds of a whole guided sampling run (`n` samples, DDIM `steps`, the protocol's CFG) of each of
-    `model_paths(model)`, with its speed-up over fp32 and its samples' PSNR (dB) to fp32's and to the simulation's."""
+    `model_paths(model)`, with its speed-up over fp32 and its samples' PSNR (dB) to fp32's (and the W8A8 integer
+    path's to its simulation's)."""
     out, imgs = {}, {}
     for k, m in model_paths(model).items():
         with torch.no_grad(), timer() as t:
@@ -225,9 +227,10 @@ def bench_sampling(model, n: int = 100, steps: int = 50, batch_size: int = 100) 
     for k, r in out.items():
         r['speedup_vs_fp32'] = round(out['fp32']['s'] / r['s'], 3)
         r['s'] = round(r['s'], 3)
-        for ref in ('fp32', 'simulation_w8a8'):
+        for ref in ('fp32', 'simulation_w8a8') if k == 'w8a8_int' else ('fp32',):   # the simulation of W8A8 only
             if k != ref:
-                r[f'psnr_to_{ref}'] = round(float(peak_signal_noise_ratio(imgs[k], imgs[ref], data_range=2.0)), 2)
+                p = peak_signal_noise_ratio(imgs[k], imgs[ref], data_range=2.0, reduction='none', dim=(1, 2, 3))
+                r[f'psnr_to_{ref}'] = round(float(p.mean()), 2)   # per image, then the mean: as `paired_metrics`
     return dict(out, n=n, steps=steps, batch_size=batch_size)
 
 
@@ -258,7 +261,8 @@ def _mb(v: dict, k: str) -> str:
 def speedup_table(res: dict) -> str:
     """Markdown table of a `bench_xl` or `bench_model` result: each path's ms per forward, its speed-up over fp32, the
     weights it holds and the working memory it allocates (MiB; '-' where the run did not measure it)."""
-    lines = ['| path | ms per forward | speed-up over fp32 | weights (MiB) | working memory (MiB) |', '|---|---|---|---|---|']
+    lines = ['| path | ms per forward | speed-up over fp32 | weights (MiB) | working memory (MiB) |',
+             '|---|---|---|---|---|']
     for k, v in _paths(res).items():
         lines.append(
             f"| {PATH_LABELS.get(k, k)} | {v['ms']:,.0f} | {v['speedup_vs_fp32']:.2f}x | {_mb(v, 'weights_mb')} "
@@ -270,13 +274,14 @@ def speedup_table(res: dict) -> str:
 
 
 def sampling_table(res: dict) -> str:
-    "Markdown table of a `bench_sampling` result: seconds per run, speed-up over fp32, PSNR to fp32 and to the simulation."
+    "Markdown table of a `bench_sampling` result: seconds per run, speed-up over fp32, PSNR to fp32 (and to W8A8's sim.)."
     lines = ['| path | s per run | speed-up over fp32 | PSNR to fp32 (dB) | PSNR to the simulation (dB) |',
              '|---|---|---|---|---|']
     for k, v in res.items():
         if isinstance(v, dict) and 's' in v:
+            to_sim = v.get('psnr_to_simulation_w8a8', '-') if k == 'w8a8_int' else '-'
             lines.append(f"| {PATH_LABELS.get(k, k)} | {v['s']:,.1f} | {v['speedup_vs_fp32']:.2f}x "
-                         f"| {v.get('psnr_to_fp32', '-')} | {v.get('psnr_to_simulation_w8a8', '-')} |")
+                         f"| {v.get('psnr_to_fp32', '-')} | {to_sim} |")
     return '\n'.join(lines)
 
 
@@ -318,7 +323,8 @@ def bench_parser() -> argparse.ArgumentParser:
     p.add_argument('--no-libraries', action='store_true', help='skip torchao and optimum-quanto')
     p.add_argument('--sampling', type=_positive(int), default=None, metavar='N',
                    help='embedded model: also time a whole sampling run of N samples, DDIM 50, on each path')
-    p.add_argument('--out', default=None, help="also write the JSON to this file ('auto': bench_path(kind), one per CPU model)")
+    p.add_argument('--out', default=None,
+                   help="also write the JSON to this file ('auto': bench_path(kind), one per CPU model)")
     return p
 
 
@@ -335,7 +341,7 @@ def cpu_features() -> list[str]:
 
 
 def bench_path(kind: str, cpu: str | None = None) -> Path:
-    "Where a benchmark of `kind` ('xl' or 'embedded') on the CPU model `cpu` (default: this one) is kept: one per model."
+    "Where a benchmark of `kind` ('xl' or 'embedded') on the CPU model `cpu` (default: this one) is kept."
     name = re.sub(r'\(r\)|\(tm\)', '', (cpu or cpu_model()).lower())
     return results_path(f"bench_kernels_{kind}_{re.sub(r'[^a-z0-9]+', '-', name).strip('-')}.json")
 
@@ -362,6 +368,7 @@ def qdit_bench_cli(argv=None):
         if a.sampling:
             res['sampling'] = bench_sampling(load_dit(), a.sampling, batch_size=min(a.sampling, a.batch or 250))
     res['threads'], res['versions'], res['cpu_features'] = torch.get_num_threads(), versions(), cpu_features()
+    res['load_average_at_end'] = [round(v, 2) for v in os.getloadavg()]   # other work on the machine during the run
     res['command'] = ' '.join(['qdit_bench', *(sys.argv[1:] if argv is None else argv)])
     if a.out:
         save_json(res, bench_path('xl' if a.xl else 'embedded') if a.out == 'auto' else a.out)
@@ -381,7 +388,8 @@ def kernels_line(runs: list | None = None) -> str:
         cpu = b['versions']['cpu'] + (f" ({', '.join(feats)})" if feats else '')
         beats = b['w8a8_int_compiled']['ms'] < b['bf16']['ms'] if 'ms' in b.get('w8a8_int_compiled', {}) else False
         out.append(
-            f"On DiT-XL/2's linear layers at batch {b['batch']}, {b['threads']} thread(s) of an {cpu}: W8A8 in integers "
+            f"On DiT-XL/2's linear layers at batch {b['batch']}, {b['threads']} thread(s) of an {cpu}: "
+            "W8A8 in integers "
             f"runs at {x('w8a8_int_compiled')} fp32 compiled ({x('w8a8_int')} eager), torchao's W8A8 at "
             f"{x('torchao_w8a8')}, optimum-quanto's at {x('quanto_w8a8')}, bf16 at {x('bf16')} and the int8 GEMM alone "
             f"at {x('int8_gemm_only')}, so W8A8 {'beats' if beats else 'does not beat'} bf16 on this CPU; the "
@@ -401,9 +409,16 @@ def token_vs_group(settings=((8, 8), (4, 8)), groups=('channel', 32), n: int = 1
             )
             how = 'per channel / per token' if g == 'channel' else f"groups of {g}"
             rows.append(dict(setting=f'W{w}A{a}', group=g, how=how, **_quality(r)))
-    if (4, 8) in settings and (r := two_level_record(32, n, steps)) is not None:
-        rows.append(dict(setting='W4A8', group='two-level 32', how='two-level groups of 32 / per token, integer',
-                         **_quality(r)))
+    if (4, 8) not in settings:
+        return rows
+    rtn = evaluate_model(None, n=n, steps=steps, method='qdit', compute=False,
+                         options=dict(wbits=4, abits=8, group=32, weights='rtn'))
+    if rtn is not None:
+        rows.append(dict(setting='W4A8', group=32, how='groups of 32, RTN weights (simulated)', **_quality(rtn)))
+    for w in ('rtn', 'gptq'):
+        if (r := two_level_record(32, n, steps, weights=w)) is not None:
+            how = f"two-level groups of 32, {w.upper()} weights / per token, integer"
+            rows.append(dict(setting='W4A8', group='two-level 32', how=how, **_quality(r)))
     return rows
 
 
@@ -411,15 +426,20 @@ def _quality(r: dict | None) -> dict:
     return {} if r is None else {k: r['metrics'][k] for k in ('fid', 'fid_to_fp', 'psnr_to_fp')}
 
 
-def two_level_record(group: int = 32, n: int = 100, steps: int = 50, compute: bool = False) -> dict | None:
-    """The record of the embedded model's two-level W4A8 integer model (`w4a8_models`), sampled as it runs (integer
-    linears) on the protocol of `token_vs_group`; `compute`: draw and store it when it is missing."""
-    kw = dict(n=n, steps=steps, method='w4a8_two_level_int', options=dict(group=group), progress=False)
+def two_level_record(
+    group: int = 32, n: int = 100, steps: int = 50, weights: str = 'rtn', compute: bool = False
+) -> dict | None:
+    """The record of the embedded model's two-level W4A8 integer model (`w4a8_models`, codes by `weights`: 'rtn' or
+    'gptq' on the default calibration set), sampled as it runs (integer linears) on the protocol of `token_vs_group`;
+    `compute`: draw and store it when it is missing."""
+    opts = dict(group=group, **({} if weights == 'rtn' else {'weights': weights}))
+    kw = dict(n=n, steps=steps, method='w4a8_two_level_int', options=opts, progress=False)
     r = evaluate_model(None, compute=False, **kw)
     if r is not None or not compute:
         return r
     m = load_dit()
-    return evaluate_model(m, quantized=w4a8_models(m, group)[1], save=True, tag='kernels', **kw)
+    calib = None if weights == 'rtn' else default_calibration(m)
+    return evaluate_model(m, quantized=w4a8_models(m, group, calib)[1], save=True, tag='kernels', **kw)
 
 
 def token_vs_group_table(rows: list) -> str:

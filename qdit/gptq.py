@@ -29,8 +29,10 @@ def _block_cols(n:int, g:int, target:int=128) -> int:
 def gptq_quantize(W:torch.Tensor,            # weight [out, in]
                   H:torch.Tensor,            # Hessian [in, in] of the layer's inputs
                   bits:int, group='channel', # 'tensor' | 'channel' | g (input channels per group)
-                  sym:bool=False, percdamp:float=0.01, blocksize:int=128) -> dict:
-    "GPTQ codes, scales and zero points of `W` (same layout as `quantize`/`choose_qparams` with `block_size`)."
+                  sym:bool=False, percdamp:float=0.01, blocksize:int=128,
+                  grid=None) -> dict:        # columns of one group -> (scale, zero, lowest code, highest code) per row
+    """GPTQ codes, scales and zero points of `W` (same layout as `quantize`/`choose_qparams` with `block_size`).
+    `grid` replaces the min/max grid of each group (e.g. two-level integer scales, 21_kernels)."""
     check_bits(bits)
     rows, n = W.shape
     if H.shape != (n, n):
@@ -58,12 +60,13 @@ def gptq_quantize(W:torch.Tensor,            # weight [out, in]
             c = i1 + i
             if c % g == 0:
                 if group == 'tensor': s, z = s_all.expand(rows, 1).reshape(rows), z_all.expand(rows, 1).reshape(rows)
+                elif grid is not None: s, z, glo, ghi = grid(W1[:, i:i + g])
                 else:
                     s, z = choose_qparams(W1[:, i:i + g], bits, (1, g), sym)
                     s, z = s.reshape(rows), z.reshape(rows)
                 scale[:, c // g], zero[:, c // g] = s, z
             w, d = W1[:, i], U1[i, i]
-            q = ((w / s).round() + z).clamp(lo, hi)
+            q = ((w / s).round() + z).clamp(lo, hi) if grid is None else torch.clamp((w / s).round() + z, glo, ghi)
             Q[:, c] = q.to(torch.int16)
             err = (w - s * (q - z)) / d
             W1[:, i:] -= err[:, None] * U1[i, i:][None]

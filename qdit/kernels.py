@@ -8,12 +8,13 @@ import copy
 import torch
 from torch import nn
 from .quant import qparams_from_range, block_size
-from .qmodel import QLinear, ActQuant, QuantConfig, quantize_dit, _set_module
+from .qmodel import QLinear, ActQuant, QuantConfig, quantize_dit, _set_module, quant_layers, fp_input_stats
+from .gptq import gptq_quantize
 from .packed import pack_codes, unpack_codes
 
 # %% auto #0
-__all__ = ['int8_eligible', 'Int8Linear', 'to_int8', 'int4_eligible', 'Int4Linear', 'two_level_weight', 'W4A8Linear',
-           'w4a8_models']
+__all__ = ['int8_eligible', 'Int8Linear', 'to_int8', 'int4_eligible', 'Int4Linear', 'two_level_grid', 'two_level_weight',
+           'W4A8Linear', 'w4a8_models']
 
 # %% ../nbs/21_kernels.ipynb #060d4689
 def int8_eligible(ql) -> str | None:
@@ -127,27 +128,50 @@ class Int4Linear(nn.Module):
         return y.to(x.dtype).reshape(*shape[:-1], self.out_features)
 
 # %% ../nbs/21_kernels.ipynb #097de5fc
-def two_level_weight(W: torch.Tensor, bits: int = 4, group: int = 128) -> dict:
+def two_level_grid(s_c: torch.Tensor, bits: int = 4):
+    """The grid of one group of columns `w` [rows, g] under the per-channel int8 scales `s_c` [rows]: an integer scale
+    `s_g` and zero point `z` per row over the group's int8 range, and the codes whose `s_g (q - z)` stays in int8.
+    Returns (scale `s_c s_g`, `z`, lowest code, highest code), each [rows]: the `grid` of `gptq_quantize`."""
+    qmax = 2**bits - 1
+    s_c = s_c.reshape(-1)
+
+    def grid(w):
+        w8 = (w / s_c[:, None]).round().clamp(-127, 127)
+        lo, hi = w8.amin(1), w8.amax(1)
+        s_g = ((hi - lo) / qmax).ceil().clamp_min(1)
+        z = (-lo / s_g).round().clamp(0, qmax)
+        q_lo = torch.clamp(z + torch.ceil(-128 / s_g), min=0)
+        q_hi = torch.clamp(z + torch.floor(127 / s_g), max=qmax)
+        return s_c * s_g, z, q_lo, q_hi
+
+    return grid
+
+
+def two_level_weight(W: torch.Tensor, bits: int = 4, group: int = 128, H: torch.Tensor | None = None) -> dict:
     """QServe-style two-level codes of `W`: int8 per output channel (scale `scale`), then `bits`-bit codes `q4` per
-    group of `group` int8 values with integer scales `s4` and zero points `z4`. `q` is the int8 weight
-    `s4 (q4 - z4)`, so the dict is also `rtn_weight`'s layout of a symmetric W8 per-channel quantizer."""
+    group of `group` int8 values with integer scales `s4` and zero points `z4`, rounded to nearest or, given the
+    Hessian `H` of the layer's inputs, chosen by GPTQ on the same grid. `q` is the int8 weight `s4 (q4 - z4)`, so the
+    dict is also `rtn_weight`'s layout of a symmetric W8 per-channel quantizer."""
     O, K = W.shape
     if K % group:
         raise ValueError(f"in_features {K} is not a multiple of the group size {group}")
-    qmax = 2**bits - 1
+    W = W.float()
     s_c = W.abs().amax(1, keepdim=True).clamp_min(1e-8) / 127
-    w8 = (W / s_c).round().clamp(-127, 127).reshape(O, K // group, group)
-    lo, hi = w8.amin(-1, keepdim=True), w8.amax(-1, keepdim=True)
-    s_g = ((hi - lo) / qmax).ceil().clamp_min(1)
-    z = (-lo / s_g).round().clamp(0, qmax)
-    q_lo = torch.clamp(z + torch.ceil(-128 / s_g), min=0)  # codes whose s_g (q - z) stays in int8
-    q_hi = torch.clamp(z + torch.floor(127 / s_g), max=qmax)
-    q4 = torch.minimum(torch.maximum((w8 / s_g).round() + z, q_lo), q_hi)
-    q8 = (s_g * (q4 - z)).reshape(O, K)
+    grid = two_level_grid(s_c, bits)
+    if H is not None:
+        r = gptq_quantize(W, H, bits, group, grid=grid)
+        q4, s = r['q'].float().reshape(O, K // group, group), r['scale']
+        z = r['zero']
+    else:
+        s, z, q_lo, q_hi = (torch.stack(v, 1) for v in zip(*[grid(W[:, j:j + group]) for j in range(0, K, group)]))
+        q = (W.reshape(O, K // group, group) / s[..., None]).round() + z[..., None]
+        q4 = torch.minimum(torch.maximum(q, q_lo[..., None]), q_hi[..., None])
+    s_g = (s / s_c).round()  # the integer group scales
+    q8 = (s_g[..., None] * (q4 - z[..., None])).reshape(O, K)
     return dict(
         q=q8, scale=s_c, zero=torch.zeros_like(s_c), block=(1, K), bits=8, sym=True,
-        q4=q4.reshape(O, K).to(torch.uint8), s4=s_g.reshape(O, -1).to(torch.uint8),
-        z4=z.reshape(O, -1).to(torch.uint8), bits4=bits, group=group,
+        q4=q4.reshape(O, K).to(torch.uint8), s4=s_g.to(torch.uint8),
+        z4=z.to(torch.uint8), bits4=bits, group=group,
     )
 
 
@@ -170,15 +194,28 @@ class W4A8Linear(Int8Linear):
         return w.reshape(O, K).to(torch.int8)
 
 # %% ../nbs/21_kernels.ipynb #0536df92
-def w4a8_models(model, group: int = 32) -> tuple[nn.Module, nn.Module]:
-    "The two-level W4A8 (groups of `group`, per-token activations) simulation of `model`, and its integer twin."
+def _rows(tl: dict, r0: int, r1: int) -> dict:
+    "Rows r0:r1 of a two-level weight (linears that share an input are quantized as one stacked matrix)."
+    return {k: v[r0:r1] if isinstance(v, torch.Tensor) else v for k, v in tl.items()}
+
+
+def w4a8_models(model, group: int = 32, calib: dict | None = None) -> tuple[nn.Module, nn.Module]:
+    """The two-level W4A8 (groups of `group`, per-token activations) simulation of `model`, and its integer twin;
+    with a calibration set `calib`, GPTQ chooses the codes, from the full-precision inputs of each layer."""
     sim = quantize_dit(model, QuantConfig(8, 8, 'channel', 'channel', wsym=True, asym=True), progress=False)
     fast = copy.deepcopy(sim)
-    for name, m in list(sim.named_modules()):
-        if isinstance(m, QLinear) and int8_eligible(m) is None:
-            lin = model.get_submodule(name)
-            tl = two_level_weight(lin.weight.detach(), 4, group)
-            m.set_weight(tl)
-            _set_module(fast, name, W4A8Linear(lin, tl, fast.get_submodule(name).act))
-    sim.qdit_config = fast.qdit_config = dict(sim.qdit_config, two_level_w4=group)
+    names = {n: ps for n, ps in quant_layers(model).items() if int8_eligible(sim.get_submodule(ps[0])) is None}
+    stats = None if calib is None else fp_input_stats(model, list(names), calib)
+    for n, paths in names.items():
+        lins = [model.get_submodule(p) for p in paths]
+        W = torch.cat([lin.weight.detach() for lin in lins])
+        tl = two_level_weight(W, 4, group, None if stats is None else stats[n].H.H)
+        r0 = 0
+        for p, lin in zip(paths, lins):
+            part = _rows(tl, r0, r0 + lin.out_features)
+            r0 += lin.out_features
+            sim.get_submodule(p).set_weight(part)
+            _set_module(fast, p, W4A8Linear(lin, part, fast.get_submodule(p).act))
+    weights = 'rtn' if calib is None else 'gptq'
+    sim.qdit_config = fast.qdit_config = dict(sim.qdit_config, two_level_w4=group, two_level_weights=weights)
     return sim, fast
