@@ -35,7 +35,8 @@ def fid_terms(images, stats:dict|None=None, net=None, pool=None) -> dict:
     mu, sig = feature_stats(extract_features(net, images)['pool'] if pool is None else pool)
     mr, sr = stats['pool_mu'].numpy(), stats['pool_sigma'].numpy()
     fid, mean = frechet_distance(mu, sig, mr, sr), float(((mu - mr) ** 2).sum())
-    return dict(fid=fid, mean_term=mean, cov_term=fid - mean, spread=float(np.trace(sig)), spread_real=float(np.trace(sr)))
+    return dict(fid=fid, mean_term=mean, cov_term=fid - mean, spread=float(np.trace(sig)),
+                spread_real=float(np.trace(sr)))
 
 def noise_curve(images, psnrs=(50, 45, 40, 37, 34, 30), seed:int=0, stats:dict|None=None, net=None) -> list[dict]:
     "FID terms of `images` plus i.i.d. Gaussian pixel noise at each target PSNR (dB, data range 2), with the PSNR reached."
@@ -62,7 +63,8 @@ def error_split(f:torch.Tensor, g:torch.Tensor, toward:torch.Tensor|None=None) -
         v = torch.as_tensor(toward, dtype=torch.float64).reshape(-1)
         if v.shape != shift.shape:
             raise ValueError(f"`toward` must have one value per feature ({shift.numel()}), got {v.numel()}")
-        out.update(shift_cos=float(shift @ v / (shift.norm() * v.norm()).clamp_min(1e-300)), mean_cross=float(-2 * shift @ v))
+        out.update(shift_cos=float(shift @ v / (shift.norm() * v.norm()).clamp_min(1e-300)),
+                   mean_cross=float(-2 * shift @ v))
     return out
 
 def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> list[dict]:
@@ -82,11 +84,14 @@ def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> lis
         if is_fp and fp_model is not None: pool = twins[pk] = extract_features(net, got[0])['pool']
         elif fp_model is not None:
             if pk not in twins:
-                twins[pk] = extract_features(net, reference_samples(fp_model, r['protocol'], batch_size, False)[0])['pool']
+                twins[pk] = extract_features(net, reference_samples(fp_model, r['protocol'], batch_size,
+                                                                    False)[0])['pool']
             pool = extract_features(net, got[0])['pool']
             split = error_split(pool, twins[pk], toward=mu_r - twins[pk].double().mean(0))
-        out.append(dict(label=r.get('rung') or LABELS[r['method']], setting=r.get('setting'), key=r['key'], n=m['n'], seed=r['protocol'].get('seed'),
-                        recall=m['recall'], psnr_to_fp=m.get('psnr_to_fp'), fid_to_fp=m.get('fid_to_fp'), **fid_terms(got[0], net=net, pool=pool),
+        out.append(dict(label=r.get('rung') or LABELS[r['method']], setting=r.get('setting'), key=r['key'], n=m['n'],
+                        seed=r['protocol'].get('seed'),
+                        recall=m['recall'], psnr_to_fp=m.get('psnr_to_fp'), fid_to_fp=m.get('fid_to_fp'),
+                        **fid_terms(got[0], net=net, pool=pool),
                         **split))
     return out
 
@@ -96,7 +101,8 @@ def anatomy_table(rows:list, curve:list|None=None) -> str:
     rows = list({r.get('key', i): r for i, r in enumerate(rows)}.values())     # a record listed twice is shown once
     name = lambda r: r['label'] if r.get('setting') in (None, 'FP') else f"{r['setting']} {r['label']}"
     body = [[name(r), f(r['fid']), f(r['mean_term']), f(r['cov_term']), f(r['spread'], 1), f(r['recall'], 3),
-             f(r['psnr_to_fp'], 1), f(r['fid_to_fp']), f(r.get('err_common')), f(r.get('err_own')), f(r.get('shift_cos'))] for r in rows]
+             f(r['psnr_to_fp'], 1), f(r['fid_to_fp']), f(r.get('err_common')), f(r.get('err_own')),
+             f(r.get('shift_cos'))] for r in rows]
     body += [[f"FP + noise, {c['psnr_to_fp']:.1f} dB", f(c['fid']), f(c['mean_term']), f(c['cov_term']), f(c['spread'], 1), '-',
               f(c['psnr_to_fp'], 1), '-', '-', '-', '-'] for c in (curve or [])]
     real = f"spread (real {rows[0]['spread_real']:.1f})" if rows else 'spread'
@@ -106,14 +112,17 @@ def anatomy_table(rows:list, curve:list|None=None) -> str:
 def plot_fid_vs_psnr(rows:list, curve:list):
     "Real-data FID against PSNR to FP: FP plus i.i.d. noise as a line, each record's samples as a point."
     fig, ax = plt.subplots(figsize=(5.2, 3.4))
-    ax.plot([c['psnr_to_fp'] for c in curve], [c['fid'] for c in curve], 'o-', c='0.6', ms=3, label='FP + i.i.d. pixel noise')
+    ax.plot([c['psnr_to_fp'] for c in curve], [c['fid'] for c in curve], 'o-', c='0.6', ms=3,
+            label='FP + i.i.d. pixel noise')
     for i, r in enumerate(rows):
         if r['psnr_to_fp'] is None:
             ax.axhline(r['fid'], c='k', ls='--', lw=1, label=f"{r['label']} (FID {r['fid']:.1f})")
             continue
-        ax.scatter(r['psnr_to_fp'], r['fid'], color=plt.cm.tab20(i % 20), marker='s' if r['setting'] == 'W4A4' else 'o', zorder=3,
+        ax.scatter(r['psnr_to_fp'], r['fid'], color=plt.cm.tab20(i % 20),
+                   marker='s' if r['setting'] == 'W4A4' else 'o', zorder=3,
                    label=f"{r['setting']} {r['label']}")
-    ax.set(xlabel='PSNR to full precision (dB; right = closer)', ylabel='real-data FID (classifier features)', yscale='log')
+    ax.set(xlabel='PSNR to full precision (dB; right = closer)', ylabel='real-data FID (classifier features)',
+           yscale='log')
     ax.legend(fontsize=6.5)
     fig.tight_layout()
     return fig
@@ -142,19 +151,22 @@ def shift_table(rows:list) -> str:
     fp = {r['seed']: r for r in rows if r.get('setting') in (None, 'FP')}
     f = lambda v, d=2: f'{v:+.{d}f}'
     body, order = [], {}
-    for r in sorted(rows, key=lambda r: (r.get('setting') or '', order.setdefault(r['label'], len(order)), r['seed'] if r['seed'] is not None else -1)):
+    for r in sorted(rows, key=lambda r: (r.get('setting') or '', order.setdefault(r['label'], len(order)),
+                                         r['seed'] if r['seed'] is not None else -1)):
         if r.get('setting') in (None, 'FP') or r.get('shift_cos') is None: continue
         if r['seed'] not in fp: raise ValueError(f"no full-precision row for seed {r['seed']} among the rows")
         b = fp[r['seed']]
         body.append([r['setting'], r['label'], str(r['seed']), f(r['fid'] - b['fid']), f(r['cov_term'] - b['cov_term']),
-                     f(r['mean_term'] - b['mean_term']), f'{r["err_common"]:.2f}', f(r['mean_cross']), f"{r['shift_cos']:+.2f}"])
+                     f(r['mean_term'] - b['mean_term']), f'{r["err_common"]:.2f}', f(r['mean_cross']),
+                     f"{r['shift_cos']:+.2f}"])
     return markdown_table(['setting', 'samples', 'seed', 'FID − FP', 'cov. term − FP', 'mean term − FP', '= common',
                            '+ cross (−2 shift·gap)', 'cos(shift, real − FP)'], body)
 
 
 # %% ../nbs/16_anatomy.ipynb #2bc3c14a
 def layer_error_split(model, qmodels:dict,          # {name: quantized copy of `model`}
-                      n:int=32, seed:int=7, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, buckets:int=10, calib:dict|None=None) -> list[dict]:
+                      n:int=32, seed:int=7, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, buckets:int=10,
+                      calib:dict|None=None) -> list[dict]:
     """Per quantized layer: each model's output error E against the full-precision layer on the inputs `model` gives it
     while sampling (or on `calib` triples, pooled over their timesteps), as `<name>_total` (mean over tokens of |E|^2) =
     `<name>_common` (|mean over samples of E|^2, per token and timestep bucket, averaged) + the per-sample rest."""
@@ -196,7 +208,8 @@ def layer_error_note(le:dict) -> str:
     a, b = 'rtn', 'gptq'
     def part(rows):
         tot = lambda k: sum(r[k] for r in rows)
-        return (sum(r[f'{b}_total'] < r[f'{a}_total'] for r in rows), sum(r[f'{b}_common'] < r[f'{a}_common'] for r in rows), len(rows),
+        return (sum(r[f'{b}_total'] < r[f'{a}_total'] for r in rows),
+                sum(r[f'{b}_common'] < r[f'{a}_common'] for r in rows), len(rows),
                 tot(f'{a}_total'), tot(f'{b}_total'), tot(f'{a}_common'), tot(f'{b}_common'))
     s, c = part(le['sampling']), part(le['calib'])
     return (f"**Layer by layer** ({le['setting']}, g={le['group']}, dynamic activations; each layer fed the input its full-precision "
@@ -241,7 +254,8 @@ def plot_step_error(rows:list):
             st = [r['step'] for r in rs if f'{k}_total' in r]
             for part, ls in (('total', '-'), ('common', '--')):
                 ax.plot(st, [r[f'{k}_{part}'] for r in rs if f'{k}_total' in r], ls, c=f'C{j}', label=f'{q}: {part}')
-    axs[0].set(title='accumulated: own x_t vs full precision', xlabel='DDIM step (noise to image)', ylabel='squared distance (sum over pixels)', yscale='log')
+    axs[0].set(title='accumulated: own x_t vs full precision', xlabel='DDIM step (noise to image)',
+               ylabel='squared distance (sum over pixels)', yscale='log')
     axs[1].set(title='added by the step alone (noise prediction)', xlabel='DDIM step', yscale='log')
     axs[0].legend(fontsize=7)
     fig.tight_layout()
@@ -289,7 +303,8 @@ def plot_method_grids(grids:dict, per_class:int=2, title:str=''):
     return fig
 
 # %% ../nbs/16_anatomy.ipynb #574920bd
-def perturbation_psnr(model, method:str='rtn', options:dict|None=None, n:int=16, seed:int=3, steps:int=4, eps:float=1e-6) -> dict:
+def perturbation_psnr(model, method:str='rtn', options:dict|None=None, n:int=16, seed:int=3, steps:int=4,
+                      eps:float=1e-6) -> dict:
     """How far samples move when the initial noise is multiplied by 1 + eps·N(0, 1) (a perturbation of float rounding's
     size): PSNR (dB) between the samples from the paired noise and from the perturbed noise, full precision and `method`."""
     noise, labels = paired_inputs(n, seed, model_sample_shape(model), null_class_of(model))
@@ -299,7 +314,8 @@ def perturbation_psnr(model, method:str='rtn', options:dict|None=None, n:int=16,
     out = {}
     for m in ('fp', method):
         q = METHODS[m](model, calib=lambda: _calibration_of(model, sha, w, 0), **method_options(m, options if m == method else {}))
-        a, b = (sample(q, noise=x, labels=labels, seed=seed, steps=steps, batch_size=n, progress=False)[0] for x in (noise, other))
+        a, b = (sample(q, noise=x, labels=labels, seed=seed, steps=steps, batch_size=n,
+                       progress=False)[0] for x in (noise, other))
         out[m] = paired_metrics(b, a)['psnr_to_fp']   # mean per-sample PSNR, as PSNR to FP
     return out
 
@@ -323,7 +339,8 @@ def device_comparison(other:list, results=None) -> list[dict]:
         if r.get('sample_device', 'cpu') == 'cpu':
             raise ValueError(f"{name} was sampled on the CPU: there is nothing to compare")
         if r['key'] not in cpu: raise ValueError(f"{name}: no CPU record with key {r['key']} to compare with")
-        rows.append(dict(setting=setting_of(r), method=r['method'], seed=r['protocol']['seed'], device=r['sample_device'], key=r['key'],
+        rows.append(dict(setting=setting_of(r), method=r['method'], seed=r['protocol']['seed'],
+                         device=r['sample_device'], key=r['key'],
                          cpu={m: cpu[r['key']]['metrics'].get(m) for m in DEVICE_METRICS},
                          other={m: r['metrics'].get(m) for m in DEVICE_METRICS}))
     return rows
@@ -334,9 +351,11 @@ def device_table(rows:list) -> str:
     order = _row_order()
     rows = sorted(rows, key=lambda r: (order.index((r['setting'], r['method'])), r['seed']))
     body = [[r['setting'], LABELS[r['method']], str(r['seed']), f(r['cpu']['fid'], 2), f(r['other']['fid'], 2),
-             f"{100 * (r['other']['fid'] / r['cpu']['fid'] - 1):+.2f}", f(r['cpu']['fid_to_fp'], 3), f(r['other']['fid_to_fp'], 3),
+             f"{100 * (r['other']['fid'] / r['cpu']['fid'] - 1):+.2f}", f(r['cpu']['fid_to_fp'], 3),
+             f(r['other']['fid_to_fp'], 3),
              f(r['cpu']['psnr_to_fp'], 2), f(r['other']['psnr_to_fp'], 2)] for r in rows]
-    return markdown_table(['setting', 'method', 'seed', 'FID CPU', 'FID GPU', 'FID change %', 'FID to FP CPU', 'FID to FP GPU',
+    return markdown_table(['setting', 'method', 'seed', 'FID CPU', 'FID GPU', 'FID change %', 'FID to FP CPU',
+                           'FID to FP GPU',
                            'PSNR to FP CPU', 'PSNR to FP GPU'], body)
 
 def device_note(recs:list, check:dict|None) -> str:
@@ -345,7 +364,8 @@ def device_note(recs:list, check:dict|None) -> str:
     if not moved and not check: return ''
     out = []
     if moved:
-        names = sorted({f"{r['setting']} {LABELS[r['method']]}" for r in moved}, key=lambda s: (([*SETTINGS].index(s.split()[0]) + 1) if s.split()[0] in SETTINGS else 0, s))
+        names = sorted({f"{r['setting']} {LABELS[r['method']]}" for r in moved},
+                       key=lambda s: (([*SETTINGS].index(s.split()[0]) + 1) if s.split()[0] in SETTINGS else 0, s))
         devs = sorted({r['sample_device'] for r in moved})
         out.append(f"**Rows sampled on a GPU** ({', '.join(devs)}; quantized and measured on that machine's CPU, noise and labels drawn on "
                    f"the CPU, TF32 off): {', '.join(names)}. Their *quant.* times come from that machine's CPU.")

@@ -16,15 +16,13 @@ from .core import set_threads, versions, save_json, results_path, load_json, tim
 from .sampler import sample
 from .qmodel import QLinear, ActQuant, rtn_weight, QuantConfig, quantize_dit
 from .model import load_dit
-from .evaluate import _OneLineParser, _positive, evaluate_model
+from .evaluate import _OneLineParser, _positive
 from .kernels import Int8Linear, Int4Linear, W4A8Linear, two_level_weight, to_int8, w4a8_models
-from .calibration import default_calibration
 
 # %% auto #0
 __all__ = ['XL_LINEARS', 'PATH_LABELS', 'MATRIX_FEATURES', 'peak_bytes', 'held_bytes', 'linear_paths', 'bench_linear', 'bench_xl',
            'BF16', 'model_paths', 'bench_model', 'bench_sampling', 'speedup_table', 'sampling_table', 'plot_speedups',
-           'bench_parser', 'cpu_features', 'bench_path', 'bench_runs', 'qdit_bench_cli', 'kernels_line',
-           'token_vs_group', 'two_level_record', 'token_vs_group_table']
+           'bench_parser', 'cpu_features', 'bench_path', 'bench_runs', 'qdit_bench_cli', 'kernels_line']
 
 # %% ../nbs/22_bench.ipynb #6b6382a3
 def _with_speedups(out: dict) -> dict:
@@ -35,16 +33,20 @@ def _with_speedups(out: dict) -> dict:
     return out
 
 
-def _ms(f, x, reps: int) -> float:
-    "Median milliseconds of `f(x)` over `reps` calls, after one warm-up call (compilation, caches)."
+def _ms(calls: dict, reps: int) -> dict:
+    """Median milliseconds of each call in `calls` (name -> (f, x)) over `reps` rounds, after one warm-up call each
+    (compilation, caches). Each round calls every path once, in turn, so that other work on the machine weighs on
+    all paths alike and the ratios between them stay fair."""
+    ts = {k: [] for k in calls}
     with torch.no_grad():
-        f(x)
-        ts = []
-        for _ in range(reps):
-            t0 = time.perf_counter()
+        for f, x in calls.values():
             f(x)
-            ts.append(time.perf_counter() - t0)
-    return 1e3 * sorted(ts)[len(ts) // 2]
+        for _ in range(reps):
+            for k, (f, x) in calls.items():
+                t0 = time.perf_counter()
+                f(x)
+                ts[k].append(time.perf_counter() - t0)
+    return {k: 1e3 * sorted(v)[len(v) // 2] for k, v in ts.items()}
 
 
 @contextlib.contextmanager
@@ -145,12 +147,14 @@ def bench_linear(
     "Milliseconds per call of each path of `linear_paths` on a random (tokens x in_f) input, and speed-up over fp32."
     torch.manual_seed(seed)
     lin, x = nn.Linear(in_f, out_f).eval(), torch.randn(tokens, in_f)
+    paths = linear_paths(lin, x, compile, libraries)
+    ms = _ms({k: p for k, p in paths.items() if p[0] is not None}, reps)
     out = {}
-    for name, (m, xi) in linear_paths(lin, x, compile, libraries).items():
+    for name, (m, xi) in paths.items():
         if m is None:
             out[name] = dict(error=xi)
             continue
-        out[name] = dict(ms=round(_ms(m, xi, reps), 3), peak_mb=round(peak_bytes(m, xi) / 2**20, 2))
+        out[name] = dict(ms=round(ms[name], 3), peak_mb=round(peak_bytes(m, xi) / 2**20, 2))
         if (h := held_bytes(m)) is not None:
             out[name]['weights_mb'] = round(h / 2**20, 3)
     return _with_speedups(out)
@@ -207,11 +211,12 @@ def bench_model(model, batch: int = 250, reps: int = 3) -> dict:
         torch.randint(0, 1000, (n,)),
         torch.randint(0, model.config.num_embeds_ada_norm, (n,)),
     )
-    out = {}
-    for k, m in model_paths(model).items():
-        f = lambda _: m(x, t, y)
-        out[k] = dict(ms=round(_ms(f, None, reps), 2), peak_mb=round(peak_bytes(f, None) / 2**20, 1),
-                      weights_mb=round(held_bytes(m) / 2**20, 2))
+    paths = model_paths(model)
+    calls = {k: ((lambda m: lambda _: m(x, t, y))(m), None) for k, m in paths.items()}
+    ms, out = _ms(calls, reps), {}
+    for k, (f, _) in calls.items():
+        out[k] = dict(ms=round(ms[k], 2), peak_mb=round(peak_bytes(f, None) / 2**20, 1),
+                      weights_mb=round(held_bytes(paths[k]) / 2**20, 2))
     return dict(_with_speedups(out), batch=batch)
 
 
@@ -386,73 +391,18 @@ def kernels_line(runs: list | None = None) -> str:
         x = lambda k: _x(b, k)
         feats = [f for f in b.get('cpu_features', []) if f.startswith(('amx', 'avx512_bf16', 'avx512_vnni'))]
         cpu = b['versions']['cpu'] + (f" ({', '.join(feats)})" if feats else '')
-        beats = b['w8a8_int_compiled']['ms'] < b['bf16']['ms'] if 'ms' in b.get('w8a8_int_compiled', {}) else False
+        gain = b['bf16']['ms'] / b['w8a8_int_compiled']['ms'] - 1 if 'ms' in b.get('w8a8_int_compiled', {}) else -1
+        beats = f"{'beats' if gain > 0 else 'does not beat'} bf16 on this CPU ({gain:+.0%})"
         out.append(
             f"On DiT-XL/2's linear layers at batch {b['batch']}, {b['threads']} thread(s) of an {cpu}: "
             "W8A8 in integers "
             f"runs at {x('w8a8_int_compiled')} fp32 compiled ({x('w8a8_int')} eager), torchao's W8A8 at "
             f"{x('torchao_w8a8')}, optimum-quanto's at {x('quanto_w8a8')}, bf16 at {x('bf16')} and the int8 GEMM alone "
-            f"at {x('int8_gemm_only')}, so W8A8 {'beats' if beats else 'does not beat'} bf16 on this CPU; the "
-            f"simulation runs at {x('simulation_w8a8')} and W4A16 through PyTorch's int4 kernel at {x('w4a16_int4')}."
+            f"at {x('int8_gemm_only')}, so W8A8 {beats}; "
+            + (f"two-level W4A8 runs at {x('w4a8_int_compiled')} compiled, holding "
+               f"{b['w4a8_int']['weights_mb'] / b['fp32']['weights_mb']:.3f} of fp32's weight bytes; "
+               if 'weights_mb' in b.get('w4a8_int', {}) else '')
+            + f"the simulation runs at {x('simulation_w8a8')} and W4A16 through PyTorch's int4 kernel at "
+            f"{x('w4a16_int4')}."
         )
     return ' '.join(out)
-
-# %% ../nbs/22_bench.ipynb #a77c243a
-def token_vs_group(settings=((8, 8), (4, 8)), groups=('channel', 32), n: int = 100, steps: int = 50) -> list[dict]:
-    """Q-DiT's quality with per-token activations (and per-channel weights: what `Int8Linear` runs) against groups of
-    32, from the stored records of `qdit_eval --method qdit --wbits W --abits A --group G --n {n}`; computes nothing."""
-    rows = []
-    for w, a in settings:
-        for g in groups:
-            r = evaluate_model(
-                None, n=n, steps=steps, method='qdit', options=dict(wbits=w, abits=a, group=g), compute=False
-            )
-            how = 'per channel / per token' if g == 'channel' else f"groups of {g}"
-            rows.append(dict(setting=f'W{w}A{a}', group=g, how=how, **_quality(r)))
-    if (4, 8) not in settings:
-        return rows
-    rtn = evaluate_model(None, n=n, steps=steps, method='qdit', compute=False,
-                         options=dict(wbits=4, abits=8, group=32, weights='rtn'))
-    if rtn is not None:
-        rows.append(dict(setting='W4A8', group=32, how='groups of 32, RTN weights (simulated)', **_quality(rtn)))
-    for w in ('rtn', 'gptq'):
-        if (r := two_level_record(32, n, steps, weights=w)) is not None:
-            how = f"two-level groups of 32, {w.upper()} weights / per token, integer"
-            rows.append(dict(setting='W4A8', group='two-level 32', how=how, **_quality(r)))
-    return rows
-
-
-def _quality(r: dict | None) -> dict:
-    return {} if r is None else {k: r['metrics'][k] for k in ('fid', 'fid_to_fp', 'psnr_to_fp')}
-
-
-def two_level_record(
-    group: int = 32, n: int = 100, steps: int = 50, weights: str = 'rtn', compute: bool = False
-) -> dict | None:
-    """The record of the embedded model's two-level W4A8 integer model (`w4a8_models`, codes by `weights`: 'rtn' or
-    'gptq' on the default calibration set), sampled as it runs (integer linears) on the protocol of `token_vs_group`;
-    `compute`: draw and store it when it is missing."""
-    opts = dict(group=group, **({} if weights == 'rtn' else {'weights': weights}))
-    kw = dict(n=n, steps=steps, method='w4a8_two_level_int', options=opts, progress=False)
-    r = evaluate_model(None, compute=False, **kw)
-    if r is not None or not compute:
-        return r
-    m = load_dit()
-    calib = None if weights == 'rtn' else default_calibration(m)
-    return evaluate_model(m, quantized=w4a8_models(m, group, calib)[1], save=True, tag='kernels', **kw)
-
-
-def token_vs_group_table(rows: list) -> str:
-    "Markdown table of `token_vs_group`."
-    out = ['| setting | weights / activations | FID | FID to FP | PSNR to FP (dB) |', '|---|---|---|---|---|']
-    for r in rows:
-        out.append(
-            f"| {r['setting']} | {r['how']} | "
-            + (
-                ' | '.join(f"{r[k]:.2f}" for k in ('fid', 'fid_to_fp', 'psnr_to_fp'))
-                if 'fid' in r
-                else 'not run yet | | '
-            )
-            + ' |'
-        )
-    return '\n'.join(out)

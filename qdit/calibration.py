@@ -20,7 +20,8 @@ __all__ = ['BRANCHES', 'collect_calibration', 'calibration_key', 'calibration_fi
 BRANCHES = ('both', 'cond')   # 'both': conditional and null-class inputs of each picked step; 'cond': the paper's code
 
 @torch.no_grad()
-def collect_calibration(model, n_batches:int=16, batch_size:int=16, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, seed:int=0,
+def collect_calibration(model, n_batches:int=16, batch_size:int=16, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg,
+                        seed:int=0,
                         branches:str='both', progress:bool=True) -> dict:
     "The calibration triples {'x': x_t, 't': timesteps, 'y': labels}: conditional, then (with 'both') null-class."
     if batch_size > steps:
@@ -57,7 +58,8 @@ def calibration_set(model, model_hash:str, path=None, n_batches:int=16, batch_si
     key = calibration_key(model_hash, **proto)
     path = Path(path or calibration_file(seed, branches))
     if path.exists():
-        check_safetensors(path, 'a calibration set {x, t, y}', 'Delete it: it is rebuilt from the model on the next run.')
+        check_safetensors(path, 'a calibration set {x, t, y}',
+                          'Delete it: it is rebuilt from the model on the next run.')
         with safe_open(path, 'pt') as f: meta = f.metadata() or {}
         if meta.get('key') == key: return load_file(path)
     cal = collect_calibration(model, progress=progress, **{**proto, 'branches': branches})

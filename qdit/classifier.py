@@ -17,7 +17,8 @@ __all__ = ['CLASSIFIER_DIR', 'FMNISTClassifier', 'predict', 'accuracy', 'train_c
            'classifier_record']
 
 # %% ../nbs/05_classifier.ipynb #5a8756b9
-def _block(cin, cout): return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+def _block(cin, cout): return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+                                            nn.ReLU())
 
 class FMNISTClassifier(nn.Module):
     "Four conv layers (32, 32, 64, 64 channels, two max-pools), a 256-d hidden layer and 10 logits."
@@ -98,7 +99,8 @@ def load_classifier(path=None) -> FMNISTClassifier:
     if not (path/'model.safetensors').exists():
         raise FileNotFoundError(f"No reference classifier at {path}; train it with nbs/05_classifier.ipynb "
                                 "(qdit.classifier.train_classifier) and save_classifier.")
-    w = check_safetensors(path/'model.safetensors', 'the reference classifier', 'Restore it (git checkout) or retrain it with nbs/05_classifier.ipynb.')
+    w = check_safetensors(path/'model.safetensors', 'the reference classifier',
+                          'Restore it (git checkout) or retrain it with nbs/05_classifier.ipynb.')
     clf = FMNISTClassifier()
     try: clf.load_state_dict(load_file(w))
     except RuntimeError as e:        # a complete file of another network

@@ -42,7 +42,8 @@ def proj_path(*parts, mkdir:bool=False) -> Path:
 def data_path(*parts, mkdir:bool=False) -> Path:   "Path under `data/`."; return proj_path('data', *parts, mkdir=mkdir)
 def figures_path(*parts, mkdir:bool=False) -> Path: "Path under `figures/`."; return proj_path('figures', *parts, mkdir=mkdir)
 def results_path(*parts, mkdir:bool=False) -> Path: "Path under `data/results/`."; return data_path('results', *parts, mkdir=mkdir)
-def cache_path(*parts, mkdir:bool=False) -> Path:   "Path under `data/cache/` (git-ignored, rebuilt on demand)."; return data_path('cache', *parts, mkdir=mkdir)
+def cache_path(*parts,
+               mkdir:bool=False) -> Path:   "Path under `data/cache/` (git-ignored, rebuilt on demand)."; return data_path('cache', *parts, mkdir=mkdir)
 
 # %% ../nbs/00_core.ipynb #c199422b
 PROTOCOLS = ('test', 'quick', 'full')
@@ -153,7 +154,8 @@ def save_json(obj, path) -> Path:
 
 def save_tensors(tensors:dict, path, metadata:dict|None=None) -> Path:
     "`safetensors.torch.save_file`, atomically (a temporary file renamed into place)."
-    return _replace_into(path, lambda tmp: save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata))
+    return _replace_into(path, lambda tmp: save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp),
+                                                     metadata=metadata))
 
 def load_json(path): "Read a JSON file."; return json.loads(Path(path).read_text())
 

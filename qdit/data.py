@@ -15,7 +15,8 @@ __all__ = ['FMNIST_CLASSES', 'DEBIAN_FMNIST_DIR', 'fmnist_files', 'fmnist_dir', 
            'to_model_space', 'from_model_space', 'fmnist_hash', 'subset_dir', 'make_subset']
 
 # %% ../nbs/01_data.ipynb #4ff36685
-FMNIST_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
+FMNIST_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
+                  'Ankle boot')
 DEBIAN_FMNIST_DIR = Path('/usr/share/datasets/fashion-mnist')
 _STEMS = {'train': 'train', 'test': 't10k'}
 

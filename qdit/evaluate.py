@@ -329,8 +329,9 @@ def _positive(kind, lo=1):
 
 def eval_parser() -> argparse.ArgumentParser:
     p = _OneLineParser(prog='qdit_eval', description='Sample a qdit model on paired seeds and print its metrics as JSON.')
-    p.add_argument('--model', default=None, help='folder of a saved DiT, or of a packed checkpoint (qdit_quantize --out; '
-                   'sampled as it is) (default: the embedded model, data/dit_fmnist)')
+    p.add_argument('--model', default=None,
+                   help='folder of a saved DiT, or of a packed checkpoint (qdit_quantize --out; sampled as it is) '
+                   '(default: the embedded model, data/dit_fmnist)')
     p.add_argument('--method', default=None, help='quantization method (default: fp, or qdit when quantization options are given)')
     p.add_argument('--n', type=_positive(int, 4), default=PROTOCOL.n, help='number of samples (>= 4)')
     p.add_argument('--steps', type=_positive(int), default=PROTOCOL.steps, help='sampling steps')
@@ -355,8 +356,9 @@ def eval_parser() -> argparse.ArgumentParser:
     q.add_argument('--adaln', choices=ADALN, default=None,
                    help="the adaLN projections: quantized like the other weights, 'rtn', 8-bit 'w8' or full precision 'fp'")
     q.add_argument('--config', default=None, help='a quantization config JSON file (QuantConfig; e.g. a searched one)')
-    p.add_argument('--source', default=None, help='with a packed checkpoint as --model: the full-precision model it was '
-                   'quantized from, for the paired metrics (default: the embedded model)')
+    p.add_argument('--source', default=None,
+                   help='with a packed checkpoint as --model: the full-precision model it was quantized from, for the '
+                   'paired metrics (default: the embedded model)')
     return p
 
 def _bits(s):

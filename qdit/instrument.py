@@ -28,7 +28,8 @@ GUIDANCE_SWEEP = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0)   # the scales the d
 def fp_protocol(name:str|None=None) -> dict:
     "Sizes of the full-precision evaluation under the active (or named) protocol."
     p = dict(test=dict(n=16, seeds=[0], sweep_n=16, sweep_steps=[2, 4], batch_size=16, save=False, guidance=[1.0, 1.5]),
-             quick=dict(n=1000, seeds=[0], sweep_n=100, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True, guidance=[]),
+             quick=dict(n=1000, seeds=[0], sweep_n=100, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True,
+                        guidance=[]),
              full=dict(n=1000, seeds=[0, 1, 2], sweep_n=1000, sweep_steps=[10, 25, 50, 100], batch_size=250, save=True,
                        guidance=list(GUIDANCE_SWEEP)))
     return p[name or protocol()]
@@ -40,14 +41,16 @@ def plot_loss_curve(prov:dict):
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.plot([r['step'] for r in lc], [r['loss'] for r in lc], lw=1, label='total')
     ax.plot([r['step'] for r in lc], [r['mse'] for r in lc], lw=1, label='noise MSE')
-    ax.set(xlabel='step', ylabel='loss', yscale='log', title=f"training loss ({prov['steps']} steps, {prov['wall_s']/3600:.1f} h)")
+    ax.set(xlabel='step', ylabel='loss', yscale='log',
+           title=f"training loss ({prov['steps']} steps, {prov['wall_s']/3600:.1f} h)")
     ax.legend()
     fig.tight_layout()
     return fig
 
 # %% ../nbs/13_instrument.ipynb #3b9d0f42
 def training_curve(ckpt_dir,                 # a training run's folder (its ema/ snapshots)
-                   n:int=1000, seed:int=0, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, scheduler:str=PROTOCOL.scheduler,
+                   n:int=1000, seed:int=0, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg,
+                   scheduler:str=PROTOCOL.scheduler,
                    batch_size:int=250, device=None, progress:bool=True,
                    at:list|None=None) -> list[dict]:    # the training steps to measure (default: every snapshot)
     "Metrics of every EMA snapshot of a training run, on the same paired samples: one row per snapshot."
@@ -64,7 +67,8 @@ def training_curve(ckpt_dir,                 # a training run's folder (its ema/
     return rows
 
 # %% ../nbs/13_instrument.ipynb #4b35dceb
-def class_grid(model, per_class:int=8, seed:int=0, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, n_classes:int=10, progress:bool=True):
+def class_grid(model, per_class:int=8, seed:int=0, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, n_classes:int=10,
+               progress:bool=True):
     "Samples arranged one class per row (labels fixed, noise from `seed`)."
     noise, _ = paired_inputs(per_class * n_classes, seed, model_sample_shape(model), n_classes)
     labels = torch.arange(n_classes).repeat_interleave(per_class)
@@ -87,7 +91,8 @@ def plot_metric_vs_steps(records:list, metric:str='fid', floor:float|None=None):
     fig, ax = plt.subplots(figsize=(5, 3.2))
     ax.plot([r['protocol']['steps'] for r in rs], [r['metrics'][metric] for r in rs], 'o-', label='full precision')
     if floor is not None: ax.axhline(floor, ls='--', c='gray', label='real-data floor')
-    ax.set(xscale='log', xlabel='DDIM steps', ylabel=metric.upper(), title=f"{metric.upper()} vs steps (n={rs[0]['protocol']['n']}, CFG {rs[0]['protocol']['cfg']})")
+    ax.set(xscale='log', xlabel='DDIM steps', ylabel=metric.upper(),
+           title=f"{metric.upper()} vs steps (n={rs[0]['protocol']['n']}, CFG {rs[0]['protocol']['cfg']})")
     ax.set_xticks([r['protocol']['steps'] for r in rs], [str(r['protocol']['steps']) for r in rs])
     ax.legend()
     fig.tight_layout()
@@ -112,7 +117,8 @@ def best_guidance(curve:dict) -> float:
 
 def guidance_check(curve:dict, best:float, width:float=0.5) -> dict:
     "Whether `best` is a minimum beyond the seed spread: mean FID at best +- width minus mean FID at best, vs its std."
-    s = {c: summarise([dict(metrics=m) for m in curve[c].values()]) for c in (best - width, best, best + width) if c in curve}
+    s = {c: summarise([dict(metrics=m) for m in curve[c].values()]) for c in (best - width, best,
+                                                                              best + width) if c in curve}
     ref = s[best]['fid']
     out = dict(best=best, fid=ref['mean'], std=ref['std'], seeds=ref['n'], neighbours={})
     for c in (best - width, best + width):
@@ -126,7 +132,8 @@ def plot_guidance(curve:dict, floor:float|None=None, best:float|None=None):
     cs = list(curve)
     s = [summarise([dict(metrics=m) for m in curve[c].values()]) for c in cs]
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
-    a.errorbar(cs, [x['fid']['mean'] for x in s], yerr=[x['fid']['std'] for x in s], fmt='o-', capsize=3, label='full precision')
+    a.errorbar(cs, [x['fid']['mean'] for x in s], yerr=[x['fid']['std'] for x in s], fmt='o-', capsize=3,
+               label='full precision')
     if floor is not None: a.axhline(floor, ls='--', c='gray', label='real-data floor')
     if best is not None: a.axvline(best, ls=':', c='C3', label=f'default CFG {best:g}')
     a.set(xlabel='guidance scale', ylabel='FID', yscale='log', title='FID against guidance (1,000 samples, DDIM 50)')
@@ -152,7 +159,8 @@ def guidance_summary(records:list, model_sha:str|None=None, steps:int=PROTOCOL.s
 # %% ../nbs/13_instrument.ipynb #522a6d46
 def _floor_of(records:list, n:int) -> float|None:
     "The stored real-data floor FID of `n` images, else the one computed by `fid_floor`."
-    return next((r['metrics']['fid'] for r in records if r.get('tag') == 'floor' and r['protocol']['n'] == n), None) or fid_floor(n)
+    return next((r['metrics']['fid'] for r in records if r.get('tag') == 'floor' and r['protocol']['n'] == n),
+                None) or fid_floor(n)
 
 def fp_table(records:list, model_sha:str|None=None) -> str:
     "Markdown table of the full-precision headline records (of the model `model_sha`) by protocol, plus the real-data floor."
@@ -170,7 +178,8 @@ def fp_table(records:list, model_sha:str|None=None) -> str:
             rows.append([f"real-data floor ({r['protocol']['n']} held-out test images)", r['protocol']['n'],
                          f"{r['metrics']['fid']:.2f}", '1.00'] + [f"{r['metrics'][m]:.{dig(m)}f}" for m in METRICS[1:]])
             break
-    return markdown_table(['model', 'samples', 'FID', 'FID / floor', 'sFID', 'IS', 'Precision', 'Recall', 'class accuracy'], rows)
+    return markdown_table(['model', 'samples', 'FID', 'FID / floor', 'sFID', 'IS', 'Precision', 'Recall',
+                           'class accuracy'], rows)
 
 def fp_bars(records:list, model_sha:str|None=None, cfg:float=PROTOCOL.cfg, max_ratio:float=4., goal_ratio:float=2.5,
             min_recall:float=.7, min_accuracy:float=.97) -> str:
@@ -201,7 +210,8 @@ def study_jobs(wbits:int=4, abits:int=8) -> list[tuple[str, dict, int, str]]:
     jobs += [(m, {**W, 'adaln': 'quant'}, cs, br) for m in ('qdit', 'rtn') for br in ('cond', 'both') for cs in (0, 1, 2)
              if m == 'qdit' or cs == 0]
     jobs += [('qdit', {**W, 'adaln': a}, cs, 'both') for a in ('w8', 'fp') for cs in (1, 2)]
-    jobs += [(m, {**W, 'adaln': a}, 0, 'both') for m in ('gptq', 'smoothquant', 'ptq4dit', 'qdiffusion', 'quanto', 'torchao')
+    jobs += [(m, {**W, 'adaln': a}, 0, 'both') for m in ('gptq', 'smoothquant', 'ptq4dit', 'qdiffusion', 'quanto',
+                                                         'torchao')
              for a in ('quant', 'w8', 'fp')]
     return list(dict.fromkeys((m, tuple(sorted(o.items())), cs, br) for m, o, cs, br in jobs))
 
@@ -268,7 +278,8 @@ def study_readme(rows:list, fp_bytes:float) -> str:
     "The RESULTS.md block of the defaults study: the table, the adaLN options per method, Q-DiT's realisation spread, the ordering checks."
     spread = {a: s for a in ADALN if (s := realisation_spread(rows, 'qdit', a))}
     sp = '\n'.join(f"- Q-DiT, adaLN {a}, calibration {b}: " + ', '.join(f"{m} {fmt_ms(s, m)}" for m in s) +
-                   f" ({s['fid']['n']} calibration seeds)" for a, d in spread.items() for b, s in d.items() if s['fid']['n'] > 1)
+                   f" ({s['fid']['n']} calibration seeds)" for a, d in spread.items() for b,
+                   s in d.items() if s['fid']['n'] > 1)
     return '\n\n'.join(x for x in (study_table(rows, fp_bytes), adaln_summary(rows, fp_bytes),
                                     'GPTQ realisation spread (calibration seeds):\n\n' + sp if sp else '',
                                     order_check(rows, 'w8'), order_check(rows, 'quant')) if x)

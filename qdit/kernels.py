@@ -10,11 +10,14 @@ from torch import nn
 from .quant import qparams_from_range, block_size
 from .qmodel import QLinear, ActQuant, QuantConfig, quantize_dit, _set_module, quant_layers, fp_input_stats
 from .gptq import gptq_quantize
+from .model import load_dit
+from .calibration import default_calibration
+from .evaluate import evaluate_model
 from .packed import pack_codes, unpack_codes
 
 # %% auto #0
 __all__ = ['int8_eligible', 'Int8Linear', 'to_int8', 'int4_eligible', 'Int4Linear', 'two_level_grid', 'two_level_weight',
-           'W4A8Linear', 'w4a8_models']
+           'W4A8Linear', 'w4a8_models', 'token_vs_group', 'two_level_record', 'token_vs_group_table']
 
 # %% ../nbs/21_kernels.ipynb #060d4689
 def int8_eligible(ql) -> str | None:
@@ -219,3 +222,63 @@ def w4a8_models(model, group: int = 32, calib: dict | None = None) -> tuple[nn.M
     weights = 'rtn' if calib is None else 'gptq'
     sim.qdit_config = fast.qdit_config = dict(sim.qdit_config, two_level_w4=group, two_level_weights=weights)
     return sim, fast
+
+# %% ../nbs/21_kernels.ipynb #a77c243a
+def token_vs_group(settings=((8, 8), (4, 8)), groups=('channel', 32), n: int = 100, steps: int = 50) -> list[dict]:
+    """Q-DiT's quality with per-token activations (and per-channel weights: what `Int8Linear` runs) against groups of
+    32, from the stored records of `qdit_eval --method qdit --wbits W --abits A --group G --n {n}`; computes nothing."""
+    rows = []
+    for w, a in settings:
+        for g in groups:
+            r = evaluate_model(
+                None, n=n, steps=steps, method='qdit', options=dict(wbits=w, abits=a, group=g), compute=False
+            )
+            how = 'per channel / per token' if g == 'channel' else f"groups of {g}"
+            rows.append(dict(setting=f'W{w}A{a}', group=g, how=how, **_quality(r)))
+    if (4, 8) not in settings:
+        return rows
+    rtn = evaluate_model(None, n=n, steps=steps, method='qdit', compute=False,
+                         options=dict(wbits=4, abits=8, group=32, weights='rtn'))
+    if rtn is not None:
+        rows.append(dict(setting='W4A8', group=32, how='groups of 32, RTN weights (simulated)', **_quality(rtn)))
+    for w in ('rtn', 'gptq'):
+        if (r := two_level_record(32, n, steps, weights=w)) is not None:
+            how = f"two-level groups of 32, {w.upper()} weights / per token, integer"
+            rows.append(dict(setting='W4A8', group='two-level 32', how=how, **_quality(r)))
+    return rows
+
+
+def _quality(r: dict | None) -> dict:
+    return {} if r is None else {k: r['metrics'][k] for k in ('fid', 'fid_to_fp', 'psnr_to_fp')}
+
+
+def two_level_record(
+    group: int = 32, n: int = 100, steps: int = 50, weights: str = 'rtn', compute: bool = False
+) -> dict | None:
+    """The record of the embedded model's two-level W4A8 integer model (`w4a8_models`, codes by `weights`: 'rtn' or
+    'gptq' on the default calibration set), sampled as it runs (integer linears) on the protocol of `token_vs_group`;
+    `compute`: draw and store it when it is missing."""
+    opts = dict(group=group, **({} if weights == 'rtn' else {'weights': weights}))
+    kw = dict(n=n, steps=steps, method='w4a8_two_level_int', options=opts, progress=False)
+    r = evaluate_model(None, compute=False, **kw)
+    if r is not None or not compute:
+        return r
+    m = load_dit()
+    calib = None if weights == 'rtn' else default_calibration(m)
+    return evaluate_model(m, quantized=w4a8_models(m, group, calib)[1], save=True, tag='kernels', **kw)
+
+
+def token_vs_group_table(rows: list) -> str:
+    "Markdown table of `token_vs_group`."
+    out = ['| setting | weights / activations | FID | FID to FP | PSNR to FP (dB) |', '|---|---|---|---|---|']
+    for r in rows:
+        out.append(
+            f"| {r['setting']} | {r['how']} | "
+            + (
+                ' | '.join(f"{r[k]:.2f}" for k in ('fid', 'fid_to_fp', 'psnr_to_fp'))
+                if 'fid' in r
+                else 'not run yet | | '
+            )
+            + ' |'
+        )
+    return '\n'.join(out)

@@ -127,7 +127,8 @@ def _float_weight_class(cls):
     docstring says it does; 0.2.7 returns None there (fixed upstream in huggingface/optimum-quanto pull request #432)."""
     if cls not in _FLOAT_WEIGHT:
         fget = cls.qweight.fget
-        _FLOAT_WEIGHT[cls] = type(cls.__name__, (cls,), dict(qweight=property(lambda self: self.weight if self.weight_qtype is None else fget(self)),
+        _FLOAT_WEIGHT[cls] = type(cls.__name__, (cls,),
+                                  dict(qweight=property(lambda self: self.weight if self.weight_qtype is None else fget(self)),
                                                            __module__=__name__))
     return _FLOAT_WEIGHT[cls]
 
@@ -178,5 +179,6 @@ def ladder(wbits:int=4, abits:int=8, group:int|str=32) -> list[tuple[str, str, d
     "The Q-DiT ablation rungs at one setting: (label, method, options)."
     return [('RTN', 'rtn', dict(wbits=wbits, abits=abits)),
             (f'+ group {group}', 'qdit', dict(wbits=wbits, abits=abits, group=group, act='static', weights='rtn')),
-            ('+ dynamic activations', 'qdit', dict(wbits=wbits, abits=abits, group=group, act='dynamic', weights='rtn')),
+            ('+ dynamic activations', 'qdit', dict(wbits=wbits, abits=abits, group=group, act='dynamic',
+                                                   weights='rtn')),
             ('+ GPTQ (Q-DiT)', 'qdit', dict(wbits=wbits, abits=abits, group=group, act='dynamic', weights='gptq'))]

@@ -113,7 +113,8 @@ def load_reference_stats(path=None) -> tuple[dict, dict]:
     if not path.exists():
         raise FileNotFoundError(f"No reference statistics at {path}: build them with nbs/06_metrics.ipynb "
                                                   "(compute_reference_stats + save_reference_stats).")
-    check_safetensors(path, 'the reference statistics of the real data', 'Restore it (git checkout) or rebuild it with nbs/06_metrics.ipynb.')
+    check_safetensors(path, 'the reference statistics of the real data',
+                      'Restore it (git checkout) or rebuild it with nbs/06_metrics.ipynb.')
     with safe_open(path, 'pt') as f: meta = f.metadata() or {}
     return load_file(path), meta
 
@@ -155,7 +156,8 @@ def paired_metrics(images:torch.Tensor, reference:torch.Tensor, net=None, data_r
     net = net or load_classifier()
     f, g = extract_features(net, images), extract_features(net, reference)
     fd = frechet_distance(*feature_stats(f['pool']), *feature_stats(g['pool']))
-    psnr = peak_signal_noise_ratio(images.double(), reference.double(), data_range=data_range, reduction='none', dim=(1, 2, 3))
+    psnr = peak_signal_noise_ratio(images.double(), reference.double(), data_range=data_range, reduction='none',
+                                   dim=(1, 2, 3))
     return dict(fid_to_fp=max(fd, 0.0), psnr_to_fp=float(psnr.mean()),
                 agreement_to_fp=(f['logits'].argmax(1) == g['logits'].argmax(1)).double().mean().item())
 
@@ -173,7 +175,8 @@ class InceptionV3Features(nn.Module):
         try: from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
         except ImportError as e:
             raise ImportError("The Inception-V3 path needs torch-fidelity (and torchvision): pip install torch-fidelity") from e
-        self.net = FeatureExtractorInceptionV3('inception-v3-compat', ['2048', 'logits_unbiased'], feature_extractor_weights_path=str(path))
+        self.net = FeatureExtractorInceptionV3('inception-v3-compat', ['2048', 'logits_unbiased'],
+                                               feature_extractor_weights_path=str(path))
         self._spatial = None
         self.net.Mixed_6e.register_forward_hook(lambda m, i, o: setattr(self, '_spatial', o[:, :7].flatten(1)))
     @torch.no_grad()

@@ -91,9 +91,11 @@ def load_dit_xl(path_or_id:str|int=256, dtype=torch.float32) -> tuple[DiTTransfo
     "(transformer, vae) of DiT-XL/2 from a local pipeline folder or the HF cache (no download)."
     src = DIT_XL_IDS.get(path_or_id, path_or_id)
     try:
-        tr = DiTTransformer2DModel.from_pretrained(src, subfolder='transformer', torch_dtype=dtype, local_files_only=True,
+        tr = DiTTransformer2DModel.from_pretrained(src, subfolder='transformer', torch_dtype=dtype,
+                                                   local_files_only=True,
                                                    low_cpu_mem_usage=False)
-        vae = AutoencoderKL.from_pretrained(src, subfolder='vae', torch_dtype=dtype, local_files_only=True, low_cpu_mem_usage=False)
+        vae = AutoencoderKL.from_pretrained(src, subfolder='vae', torch_dtype=dtype, local_files_only=True,
+                                            low_cpu_mem_usage=False)
     except (OSError, ValueError) as e:
         raise FileNotFoundError(
             f"DiT-XL/2 weights not found for {src!r} (looked for a local diffusers pipeline folder with transformer/ and "
@@ -112,7 +114,8 @@ def sd_vae_config(width:int=128) -> dict:
     "The Stable-Diffusion VAE config used by DiT (width 128 is the real one)."
     return dict(in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2, sample_size=256,
                 down_block_types=['DownEncoderBlock2D'] * 4, up_block_types=['UpDecoderBlock2D'] * 4,
-                block_out_channels=[width, 2 * width, 4 * width, 4 * width], norm_num_groups=32 if width >= 32 else width)
+                block_out_channels=[width, 2 * width, 4 * width, 4 * width],
+                norm_num_groups=32 if width >= 32 else width)
 
 def save_random_dit_xl(path, depth:int=28, vae_width:int=128, resolution:int=256, seed:int=0) -> Path:
     "Write a randomly initialised DiT-XL/2-shaped pipeline (transformer/ + vae/) to `path`, for tests."

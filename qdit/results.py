@@ -27,17 +27,21 @@ __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER'
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
 BASELINES = ('rtn', 'qdiffusion', 'smoothquant', 'ptq4dit', 'gptq', 'torchao', 'quanto')
 LABELS = dict(fp='full precision', rtn='RTN (PTQ4DM-style)', qdiffusion='Q-Diffusion-style', smoothquant='SmoothQuant',
-              ptq4dit='PTQ4DiT-style', gptq='GPTQ per-channel + static act.', torchao='torchao', quanto='optimum-quanto',
+              ptq4dit='PTQ4DiT-style', gptq='GPTQ per-channel + static act.', torchao='torchao',
+              quanto='optimum-quanto',
               qdit='Q-DiT (ours)')
 
 def results_protocol(name:str|None=None) -> dict:
     "Sizes of the results sweep under the active (or named) protocol."
-    return dict(test=dict(n=8, steps=2, seeds=[0], settings=['W8A8', 'W4A8'], methods=['rtn', 'qdit'], group=32, batch_size=8,
+    return dict(test=dict(n=8, steps=2, seeds=[0], settings=['W8A8', 'W4A8'], methods=['rtn', 'qdit'], group=32,
+                          batch_size=8,
                           ladder=['W4A8'], ladder_seeds=[0], grid=False),
                 quick=dict(n=100, steps=50, seeds=[0], settings=['W4A8'], methods=list(BASELINES) + ['qdit'], group=32,
                            batch_size=250, ladder=['W4A8', 'W4A4'], ladder_seeds=[0], grid=True),
-                full=dict(n=1000, steps=50, seeds=[0, 1, 2], settings=list(SETTINGS), methods=list(BASELINES) + ['qdit'], group=32,
-                          batch_size=250, ladder=['W4A8', 'W4A4'], ladder_seeds=[0, 1, 2], grid=True))[name or protocol()]
+                full=dict(n=1000, steps=50, seeds=[0, 1, 2], settings=list(SETTINGS),
+                          methods=list(BASELINES) + ['qdit'], group=32,
+                          batch_size=250, ladder=['W4A8', 'W4A4'], ladder_seeds=[0, 1, 2],
+                          grid=True))[name or protocol()]
 
 def _opts(method:str, setting:str, group) -> dict:
     w, a = SETTINGS[setting]
@@ -47,7 +51,8 @@ def results_plan(P:dict) -> list[dict]:
     """Seed-0 jobs: full precision and every setting x method; the ladder rungs on each of `ladder_seeds` (a rung that is
     also a results row, on a seed that row has, is one record: same method and options)."""
     jobs = [dict(setting='FP', method='fp', options={}, seed=0, tag='results')]
-    jobs += [dict(setting=s, method=m, options=_opts(m, s, P['group']), seed=0, tag='results') for s in P['settings'] for m in P['methods']]
+    jobs += [dict(setting=s, method=m, options=_opts(m, s, P['group']), seed=0,
+                  tag='results') for s in P['settings'] for m in P['methods']]
     for s in P['ladder']:
         w, a = SETTINGS[s]
         jobs += [dict(setting=s, method=m, options=o, seed=sd, tag='ladder', rung=label)
@@ -59,8 +64,10 @@ def run_job(job:dict, P:dict, model=None, results=None, progress:bool=False, dev
     "Evaluate one job (reusing a stored record), or return a 'n/a' stub with the reason."
     sampling_device(device)        # a device that is not there is an error, not a job the method cannot run
     try:
-        rec = evaluate_model(model, n=P['n'], seed=job['seed'], steps=P['steps'], method=job['method'], options=job['options'],
-                             batch_size=P['batch_size'], save=True, results=results, tag=job['tag'], progress=progress, device=device)
+        rec = evaluate_model(model, n=P['n'], seed=job['seed'], steps=P['steps'], method=job['method'],
+                             options=job['options'],
+                             batch_size=P['batch_size'], save=True, results=results, tag=job['tag'], progress=progress,
+                             device=device)
     except ValueError as e:
         return dict(job, na=str(e))
     return None if rec is None else _as_row(rec, job)      # None: another process of `accelerate launch` stored it
@@ -82,7 +89,8 @@ def stored_jobs(jobs:list, P:dict, results=None) -> list:
     out = []
     for j in jobs:
         try:
-            r = evaluate_model(None, n=P['n'], seed=j['seed'], steps=P['steps'], method=j['method'], options=j['options'],
+            r = evaluate_model(None, n=P['n'], seed=j['seed'], steps=P['steps'], method=j['method'],
+                               options=j['options'],
                                 results=results, compute=False)
         except ValueError as e: out.append(dict(j, na=str(e))); continue       # a method that cannot run this setting
         out.append(dict(j, na=NOT_RUN) if r is None else _as_row(r, j))
@@ -104,7 +112,8 @@ def headline_jobs(done:list, P:dict) -> list[dict]:
     if base:
         b = min(base, key=lambda r: r['metrics']['fid'])
         rows.append(('W4A8', b['method'], _opts(b['method'], 'W4A8', P['group'])))
-    return [dict(setting=s, method=m, options=o, seed=sd, tag='results') for s, m, o in rows for sd in P['seeds'] if sd != 0]
+    return [dict(setting=s, method=m, options=o, seed=sd, tag='results') for s, m,
+            o in rows for sd in P['seeds'] if sd != 0]
 
 # %% ../nbs/15_results.ipynb #1e04e120
 def _fmt(s, m): return fmt_ms(s, m, 3 if m in ('precision', 'recall', 'accuracy', 'agreement_to_fp') else 2)
@@ -138,18 +147,21 @@ def results_table(recs:list) -> str:
         rows.append([key[0], LABELS[key[1]], f"{ok[0]['protocol']['n']} x {len(ok)}"] + [_fmt(s, m) for m in METRICS + PAIRED_METRICS] +
                     [f"{ok[0]['weight_bytes'] / 2**20:.2f}", _quant_s(ok)])
     return markdown_table(['setting', 'method', 'samples x seeds', 'FID', 'sFID', 'IS', 'Precision', 'Recall',
-                           'class acc.', 'FID to FP', 'PSNR to FP (dB)', 'same class as FP', 'weights (MiB)', 'quant. (s)'], rows)
+                           'class acc.', 'FID to FP', 'PSNR to FP (dB)', 'same class as FP', 'weights (MiB)',
+                           'quant. (s)'], rows)
 
 def fp_ratio_table(recs:list) -> str:
     "FID of each quantized row against full precision on the same seeds: difference and ratio per seed, mean ± std over the seeds both have."
     fp = {r['protocol']['seed']: r['metrics']['fid'] for r in recs if r.get('tag') == 'results' and r.get('method') == 'fp' and 'metrics' in r}
     rows = []
     for (st, m), rs in _row_groups(recs):
-        pairs = [(r['metrics']['fid'], fp[r['protocol']['seed']]) for r in rs if 'metrics' in r and r['protocol']['seed'] in fp]
+        pairs = [(r['metrics']['fid'],
+                  fp[r['protocol']['seed']]) for r in rs if 'metrics' in r and r['protocol']['seed'] in fp]
         if m == 'fp' or not pairs: continue
         rel = [100 * (q / f - 1) for q, f in pairs]
         s = summarise([dict(metrics=dict(d=q - f, rel=x)) for (q, f), x in zip(pairs, rel)], ('d', 'rel'))
-        rows.append([st, LABELS[m], len(pairs), fmt_ms(s, 'd'), fmt_ms(s, 'rel', 1), ', '.join(f"{x:+.1f}" for x in rel)])
+        rows.append([st, LABELS[m], len(pairs), fmt_ms(s, 'd'), fmt_ms(s, 'rel', 1),
+                     ', '.join(f"{x:+.1f}" for x in rel)])
     return markdown_table(['setting', 'method', 'seeds', 'FID − FP', 'FID / FP − 1 (%)', 'per seed (%)'], rows)
 
 def _paired_change(rs:list, prev:list, m:str) -> str:
@@ -170,9 +182,11 @@ def ladder_table(recs:list) -> str:
         for rung, rs in rungs.items():
             sm = summarise(rs, ('fid', 'accuracy') + PAIRED_METRICS)
             ch = (lambda m: '') if prev is None else (lambda m: _paired_change(rs, prev, m))
-            rows.append([s, rung, len(rs), _fmt(sm, 'fid'), ch('fid'), _fmt(sm, 'accuracy'), _fmt(sm, 'fid_to_fp'), ch('fid_to_fp'),
+            rows.append([s, rung, len(rs), _fmt(sm, 'fid'), ch('fid'), _fmt(sm, 'accuracy'), _fmt(sm, 'fid_to_fp'),
+                         ch('fid_to_fp'),
                          _fmt(sm, 'psnr_to_fp')]); prev = rs
-    return markdown_table(['setting', 'rung', 'seeds', 'FID', 'FID change', 'class acc.', 'FID to FP', 'FID to FP change',
+    return markdown_table(['setting', 'rung', 'seeds', 'FID', 'FID change', 'class acc.', 'FID to FP',
+                           'FID to FP change',
                            'PSNR to FP (dB)'], rows)
 
 # %% ../nbs/15_results.ipynb #83597f0a
@@ -201,7 +215,8 @@ def realisation_rows(recs:list, model=None, settings=('W4A8', 'W4A4'), group:int
     for st in settings:
         ref = [r for r in full if r.get('tag') == 'results' and all(r['options'].get(k) == v for k, v in _opts('qdit', st, group).items())]
         if not ref: continue
-        out += [dict(setting=st, tag=r['tag'], seed=r['protocol']['seed'], day=r['time'][:10], fid_to_fp=r['metrics']['fid_to_fp'],
+        out += [dict(setting=st, tag=r['tag'], seed=r['protocol']['seed'], day=r['time'][:10],
+                     fid_to_fp=r['metrics']['fid_to_fp'],
                      psnr_to_fp=r['metrics']['psnr_to_fp']) for r in full if cfg_of(r) == cfg_of(ref[0])]
     return out
 
@@ -210,12 +225,15 @@ def realisation_table(rows:list) -> str:
     groups = {}
     for r in sorted(rows, key=lambda r: (list(SETTINGS).index(r['setting']), r['day'], r['tag'], r['seed'])):
         groups.setdefault((r['setting'], r['tag'], r['day']), []).append(r)
-    return markdown_table(['setting', 'records (tag)', 'quantized on', 'seeds', 'FID to FP per seed', 'PSNR to FP per seed (dB)'],
-                          [[st, tag, day, ', '.join(str(r['seed']) for r in rs), ', '.join(f"{r['fid_to_fp']:.2f}" for r in rs),
+    return markdown_table(['setting', 'records (tag)', 'quantized on', 'seeds', 'FID to FP per seed',
+                           'PSNR to FP per seed (dB)'],
+                          [[st, tag, day, ', '.join(str(r['seed']) for r in rs),
+                            ', '.join(f"{r['fid_to_fp']:.2f}" for r in rs),
                             ', '.join(f"{r['psnr_to_fp']:.2f}" for r in rs)] for (st, tag, day), rs in groups.items()])
 
 # %% ../nbs/15_results.ipynb #c0d8bfbd
-METRIC_AXES = dict(fid='FID (classifier features)', fid_to_fp='FID to FP (paired samples)', psnr_to_fp='PSNR to FP (dB)')
+METRIC_AXES = dict(fid='FID (classifier features)', fid_to_fp='FID to FP (paired samples)',
+                   psnr_to_fp='PSNR to FP (dB)')
 
 def plot_fid_by_method(recs:list, settings=None, metrics=('fid',)):
     """Each metric of each method at each setting, one panel per metric (mean over seeds, error bar = std); full precision's
@@ -239,7 +257,8 @@ def plot_fid_by_method(recs:list, settings=None, metrics=('fid',)):
             s0 = fp.get(0, next(iter(fp.values())))
             ax.axhline(s0, c='k', ls='--', lw=1, label='full precision' + (', seed 0' if len(fp) > 1 else ''))
             if len(fp) > 1:
-                ax.axhline(np.mean(list(fp.values())), c='k', ls=':', lw=1, label=f'full precision, mean of {len(fp)} seeds')
+                ax.axhline(np.mean(list(fp.values())), c='k', ls=':', lw=1,
+                           label=f'full precision, mean of {len(fp)} seeds')
         ax.set_xticks(range(len(settings)), settings)
         ax.set(ylabel=METRIC_AXES.get(metric, metric), yscale='log' if metric != 'psnr_to_fp' else 'linear')
         if k == 0: ax.legend(fontsize=7, ncol=4, loc='lower left', bbox_to_anchor=(0, 1.02))

@@ -39,7 +39,8 @@ def stored_result(path, spec:dict) -> dict|None:
 def proxy_correlation(model, calib:dict, candidates, group:int=32, k:int=24, n:int=64, steps:int=10, weights:str='gptq',
                       proxy_n:int=32, model_sha:str='', path=None) -> dict:
     "Spearman correlations of the proxy, FID and FID-to-FP fitness over the uniform genome and `k` random legal ones at W4A8 (cached at `path` with its inputs)."
-    spec = dict(model=model_sha, setting='W4A8', candidates=list(candidates), group=group, k=k, n=n, steps=steps, weights=weights, proxy_n=proxy_n)
+    spec = dict(model=model_sha, setting='W4A8', candidates=list(candidates), group=group, k=k, n=n, steps=steps,
+                weights=weights, proxy_n=proxy_n)
     if (old := stored_result(path, spec)) is not None: return old   # same inputs: nothing to compute
     space, costs = search_space(model, candidates), layer_costs(model)
     ref = uniform_genome(space, group)
@@ -58,7 +59,8 @@ def proxy_correlation(model, calib:dict, candidates, group:int=32, k:int=24, n:i
     return out
 
 # %% ../nbs/18_search_audit.ipynb #da771191
-def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates, weights:str='gptq',
+def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates,
+                    weights:str='gptq',
                     k:int=12, seed:int=2000, log=None, progress:bool=True, steps:int|None=None) -> dict:
     "Re-score the `k` best genomes of a search's log, `k` random others and the uniform one with its fitness on a held-out sample set (and optionally another step count)."
     spec = dict(search_record['fitness_spec'])
@@ -71,7 +73,8 @@ def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int,
     path = path if path.is_absolute() else proj_root()/path
     # the evaluations this search used (a shorter budget uses a prefix of a shared log)
     used = set(search_record['keys'])
-    ranked = sorted((r for r in read_jsonl(path) if r['run'] == search_record['run_key'] and r['key'] in used), key=lambda r: (r['fitness'], r['key']))
+    ranked = sorted((r for r in read_jsonl(path) if r['run'] == search_record['run_key'] and r['key'] in used),
+                    key=lambda r: (r['fitness'], r['key']))
     if len(ranked) != len(used):
         raise ValueError(f"{path} holds {len(ranked)} of the search's {len(used)} evaluations: is it the search's log?")
     top, rest = ranked[:k], ranked[k:]
@@ -105,7 +108,8 @@ def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int,
                 spearman_top=spearman(col(tops, 'search'), col(tops, 'holdout')) if len(tops) > 2 else None,
                 top_search=mean('top', 'search'), top_holdout=mean('top', 'holdout'),
                 random_search=mean('random', 'search'), random_holdout=mean('random', 'holdout'),
-                best_search=best['search'], best_holdout=best['holdout'], uniform_search=uni['search'], uniform_holdout=uni['holdout'])
+                best_search=best['search'], best_holdout=best['holdout'], uniform_search=uni['search'],
+                uniform_holdout=uni['holdout'])
 
 def holdout_summary(checks:dict) -> str:
     "One RESULTS.md sentence per setting from `holdout_rescore` results."
@@ -122,7 +126,8 @@ def plot_holdout(checks:dict):
     for ax, (st, c) in zip(axs[0], checks.items()):
         for grp, mk in (('random', 'o'), ('top', 's'), ('uniform', '*')):
             xs = [x for x in c['rows'] if x['group'] == grp and x['search'] is not None]
-            ax.scatter([x['search'] for x in xs], [x['holdout'] for x in xs], marker=mk, s=60 if grp == 'uniform' else 18, label=grp)
+            ax.scatter([x['search'] for x in xs], [x['holdout'] for x in xs], marker=mk,
+                       s=60 if grp == 'uniform' else 18, label=grp)
         lo = min(min(x['search'], x['holdout']) for x in c['rows'] if x['search'] is not None)
         hi = max(max(x['search'], x['holdout']) for x in c['rows'] if x['search'] is not None)
         ax.plot([lo, hi], [lo, hi], c='gray', lw=0.7)
@@ -136,12 +141,14 @@ def plot_holdout(checks:dict):
 def realisation_check(model, genomes:dict, base:QuantConfig, calib_of, fit_spec:dict, calib_seeds=(0, 1, 2),
                       quantizers=('none', 'layer'), model_sha:str='', path=None, progress:bool=True) -> dict:
     "Fitness (`fit_spec`) of each genome quantized by each GPTQ schedule in `quantizers` on each calibration set `calib_of(seed)`."
-    spec = dict(model=model_sha, base=base.to_dict(), genomes={nm: genome_key(g) for nm, g in genomes.items()}, fitness=fit_spec,
+    spec = dict(model=model_sha, base=base.to_dict(), genomes={nm: genome_key(g) for nm, g in genomes.items()},
+                fitness=fit_spec,
                 calib_seeds=list(calib_seeds), quantizers=list(quantizers))
     # scores of the same inputs are kept; the check resumes
     out = stored_result(path, spec) or dict(spec=spec, scores={})
     fit = make_fitness(model, fit_spec['kind'], fit_spec['n'], fit_spec['steps'], fit_spec['seed'], fit_spec['cfg'])
-    todo = [(q, nm, cs) for cs in calib_seeds for q in quantizers for nm in genomes if f'{q}/{nm}/calib{cs}' not in out['scores']]
+    todo = [(q, nm,
+             cs) for cs in calib_seeds for q in quantizers for nm in genomes if f'{q}/{nm}/calib{cs}' not in out['scores']]
     calib, have = None, None
     for q, nm, cs in tqdm(todo, desc='realisations', disable=not progress):
         if have != cs: calib, have = calib_of(cs), cs
@@ -164,7 +171,8 @@ def realisation_name(nm:str, schedule:str='layer', calib_seed:int=0) -> str:
     "The allocation name (and record tag suffix) of genome `nm` quantized with GPTQ `schedule` on calibration set `calib_seed`."
     return nm + ('' if schedule == 'layer' else f'-{schedule}') + (f'-calib{calib_seed}' if calib_seed else '')
 
-def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform', own:str='none/calib0', picked_on:dict|None=None) -> str:
+def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform', own:str='none/calib0',
+                        picked_on:dict|None=None) -> str:
     "One RESULTS.md paragraph from `realisation_check`: the chosen genome against the reference on its own and on other realisations."
     sc, f = real['scores'], lambda v: f'{v:.2f}'
     def score(nm, r): q, cs = r.split('/'); return sc[f'{q}/{nm}/{cs}']
@@ -223,17 +231,20 @@ def plot_search_history(records:dict):
         ax.plot([x['generation'] for x in h], [x['best'] for x in h], 'o-', label=f'{st} best')
         ax.plot([x['generation'] for x in h], [x['mean_top'] for x in h], '--', label=f'{st} top-10 mean')
         if r.get('reference_fitness') is not None: ax.axhline(r['reference_fitness'], c='gray', lw=0.8)
-    ax.set(xlabel='generation', ylabel=f"fitness ({next(iter(records.values()))['fitness_spec']['kind']})", title='evolutionary search')
+    ax.set(xlabel='generation', ylabel=f"fitness ({next(iter(records.values()))['fitness_spec']['kind']})",
+           title='evolutionary search')
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 # %% ../nbs/18_search_audit.ipynb #3e1f336e
-def allocation_records(model, configs:dict, n:int, seeds, steps:int=PROTOCOL.steps, results=None, compute:bool=True, calib_seeds:dict|None=None) -> dict:
+def allocation_records(model, configs:dict, n:int, seeds, steps:int=PROTOCOL.steps, results=None, compute:bool=True,
+                       calib_seeds:dict|None=None) -> dict:
     "Records of each `(setting, allocation) -> QuantConfig` on the paired seeds (calibration set `calib_seeds[key]`, default 0); `compute=False` returns only stored ones."
     out = {}
     for (st, nm), cfg in configs.items():
-        rs = [evaluate_model(model, n=n, seed=s, steps=steps, method='qdit', options=dict(config=cfg.to_dict()), batch_size=250,
+        rs = [evaluate_model(model, n=n, seed=s, steps=steps, method='qdit', options=dict(config=cfg.to_dict()),
+                             batch_size=250,
                              save=True, results=results, tag=f'search-{st}-{nm}', progress=False, compute=compute,
                              calib_seed=(calib_seeds or {}).get((st, nm), 0)) for s in seeds]
         out[st, nm] = [r for r in rs if r is not None]
@@ -259,14 +270,17 @@ def allocation_table(comp:dict, cost_ratio:dict) -> str:
         if not recs: continue
         sm, uni = summarise(recs, METRICS + PAIRED_METRICS), comp.get((st, 'uniform'), [])
         seeds = {r['protocol']['seed'] for r in uni}
-        d = ({m: paired_differences(recs, uni, m) for m in ('fid', 'fid_to_fp')} if any(r['protocol']['seed'] in seeds for r in recs)
+        d = ({m: paired_differences(recs, uni, m) for m in ('fid',
+                                                            'fid_to_fp')} if any(r['protocol']['seed'] in seeds for r in recs)
              else {})   # same seeds: the seed spread cancels
         rows.append([st, nm, f"{cost_ratio[st, nm]:.3f}", f"{recs[0]['protocol']['n']} x {len(recs)}"] +
                     [fmt_ms(sm, m, 2) for m in ('fid', 'sfid', 'is')] + [fmt_ms(sm, 'accuracy', 3)] +
                     [fmt_ms(d['fid'], 'fid', 2) if d else '-', fmt_ms(sm, 'fid_to_fp', 2),
                      fmt_ms(d['fid_to_fp'], 'fid_to_fp', 2) if d else '-', fmt_ms(sm, 'psnr_to_fp', 2)])
-    return markdown_table(['setting', 'allocation', 'cost / budget', 'samples x seeds', 'FID', 'sFID', 'IS', 'class acc.',
-                           'FID − uniform (paired)', 'FID to FP', 'FID to FP − uniform (paired)', 'PSNR to FP (dB)'], rows)
+    return markdown_table(['setting', 'allocation', 'cost / budget', 'samples x seeds', 'FID', 'sFID', 'IS',
+                           'class acc.',
+                           'FID − uniform (paired)', 'FID to FP', 'FID to FP − uniform (paired)', 'PSNR to FP (dB)'],
+                           rows)
 
 def best_vs_search(comp:dict, st:str, best:str, searched:str='evolutionary-none', metric:str='fid_to_fp') -> str:
     "RESULTS.md sentence: `metric` of the best uniform realisation minus the searched model's, paired by seed ('' without a common seed)."
@@ -288,7 +302,9 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
                     f"genome's {f(r['reference_fitness'])} on the search's samples." for st, r in searches.items())
     rho = ('' if corr is None else f" Spearman rank correlations over {len(corr['scores'])} genomes: "
            + ', '.join(f"{k.replace('~', ' vs ')} {v:.2f}" for k, v in corr['spearman'].items()) + ".")
-    tail = [] if not real else ['', ' '.join(f"{st}: {realisation_summary(r, picked_on=(picked or {}).get(st))}" for st, r in real.items())]
+    tail = [] if not real else ['',
+                                ' '.join(f"{st}: {realisation_summary(r, picked_on=(picked or {}).get(st))}" for st,
+                                         r in real.items())]
     if comp_r and any(comp_r.values()):
         best = ' '.join(f"{st}: *{b['name']}* is the best of the uniform genome's {b['n']} "
                         f"realisations on the search's samples (every seed)." + best_vs_search(comp_r, st, b['name']) for st, b in
@@ -298,14 +314,16 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
                         "score bit for bit, so that entry was computed under other numerics (torch, threads or CPU) or code, in a session "
                         "the log was resumed from." for st, p in (picked or {}).items()
                         if searches[st].get('reference_fitness') not in (None, p['scores'].get('none/uniform/calib0', searches[st]['reference_fitness'])))
-        tail += ['', "Realisations: *-none* rows are the uniform and searched genomes quantized with the search's own schedule "
+        tail += ['',
+                 "Realisations: *-none* rows are the uniform and searched genomes quantized with the search's own schedule "
                  "(`sequential='none'`, calibration seed 0; for the searched genome, the model the search scored), *-calibN* rows the "
                  "uniform configuration on the calibration set with seed N (first sample seed only, unless it is the best one). "
                  + best + (' ' + redo if redo else ''), '', allocation_table(comp_r, cost_ratio)]
     return '\n'.join(head + [f"Group-size allocations under the uniform g={sp['group']} budget (GPTQ, dynamic activations, DDIM "
                       f"{sp['eval_steps']}, CFG 1.5; fitness {sp['fitness']} on {sp['fit_n']} samples, {sp['fit_steps']} steps). "
                       + srch + rho + " " + holdout_summary(checks) +
-                      " *− uniform* columns are per-seed paired differences (mean ± std over seeds).", '', allocation_table(comp, cost_ratio)] + tail)
+                      " *− uniform* columns are per-seed paired differences (mean ± std over seeds).", '',
+                      allocation_table(comp, cost_ratio)] + tail)
 
 # %% ../nbs/18_search_audit.ipynb #e7e9524e
 ALLOCATIONS = ('uniform', 'ilp', 'evolutionary', 'hessian')
@@ -328,7 +346,8 @@ def realisation_configs(configs:dict, cost_ratio:dict, reals:dict, picked:dict, 
             cost_ratio[st, b['name']] = cost_ratio[st, 'uniform']
     return none, calib, best, seed_of
 
-def comparison_records(model, configs:dict, realisations:tuple|None, n:int, seeds, steps:int=PROTOCOL.steps, results=None, compute:bool=True) -> tuple:
+def comparison_records(model, configs:dict, realisations:tuple|None, n:int, seeds, steps:int=PROTOCOL.steps,
+                       results=None, compute:bool=True) -> tuple:
     "Records `(comp, comp_r)` of the allocation table (every seed) and of the realisations table (`realisation_configs`' output, `-calibN` rows on the first seed; `None`: no such table); `compute=False` computes nothing."
     comp = allocation_records(model, configs, n, seeds, steps, results, compute)
     if realisations is None: return comp, None
@@ -353,7 +372,9 @@ def stored_search_readme(folder, results=None, calib_seeds=None) -> str:
     reals = picked = realisations = None
     if all(a.exists() and b.exists() for a, b in files.values()):
         reals, picked = ({st: load_json(fs[i]) for st, fs in files.items()} for i in (0, 1))
-        realisations = realisation_configs(configs, cost_ratio, reals, picked, sp['calib_seeds'][1:] if calib_seeds is None else calib_seeds)
-    comp, comp_r = comparison_records(None, configs, realisations, sp['eval_n'], sp['seeds'], sp['eval_steps'], results, compute=False)
+        realisations = realisation_configs(configs, cost_ratio, reals, picked,
+                                           sp['calib_seeds'][1:] if calib_seeds is None else calib_seeds)
+    comp, comp_r = comparison_records(None, configs, realisations, sp['eval_n'], sp['seeds'], sp['eval_steps'],
+                                      results, compute=False)
     return search_readme(sp, searches, corr, checks, comp, cost_ratio, reals, comp_r, picked)
 

@@ -102,7 +102,8 @@ def save_snapshot(model, ema, ckpt_dir, step:int, config:dict) -> Path:
     "Keep the EMA weights at `step` (for the FID-vs-training-steps curve) as safetensors, with the config in its metadata."
     names = [n for n, _ in model.named_parameters()]
     tensors = {n: s.detach().float().cpu() for n, s in zip(names, ema.shadow_params)}
-    return save_tensors(tensors, _snapshot_path(ckpt_dir, step), metadata=dict(step=str(step), config=json.dumps(config)))
+    return save_tensors(tensors, _snapshot_path(ckpt_dir, step), metadata=dict(step=str(step),
+                                                                               config=json.dumps(config)))
 
 def snapshots(ckpt_dir) -> list[tuple[int, Path]]:
     "(step, path) of every EMA snapshot a run kept, in step order."
@@ -287,7 +288,8 @@ def bench_train_step(config=None, batch_size:int=128, reps:int=3) -> dict:
             opt.zero_grad()
             ts.append(time.perf_counter() - t0)
         out[name] = min(ts[1:])
-    return dict(s_per_step=out, speedup_bf16=out['fp32'] / out['bf16'], batch_size=batch_size, threads=torch.get_num_threads(), versions=versions())
+    return dict(s_per_step=out, speedup_bf16=out['fp32'] / out['bf16'], batch_size=batch_size,
+                threads=torch.get_num_threads(), versions=versions())
 
 # %% ../nbs/04_train.ipynb #a6b7c8d9
 def plot_fid_curve(prov:dict, floor:float|None=None):
@@ -298,7 +300,8 @@ def plot_fid_curve(prov:dict, floor:float|None=None):
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
     a.plot(steps, [r['metrics']['fid'] for r in rows], 'o-', label='EMA snapshot')
     if floor is not None: a.axhline(floor, ls='--', c='gray', label='real-data floor')
-    a.set(xlabel='training step', ylabel='FID', yscale='log', title=f"FID vs training steps (CFG {rows[0]['protocol']['cfg']:g})")
+    a.set(xlabel='training step', ylabel='FID', yscale='log',
+          title=f"FID vs training steps (CFG {rows[0]['protocol']['cfg']:g})")
     a.legend(fontsize=8)
     for m in ('recall', 'accuracy', 'precision'): b.plot(steps, [r['metrics'][m] for r in rows], 'o-', label=m)
     b.set(xlabel='training step', title='recall, precision, class accuracy')

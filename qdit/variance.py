@@ -46,12 +46,14 @@ def weight_channel_stats(W:torch.Tensor) -> dict:
 
 # %% ../nbs/14_variance.ipynb #72c75eef
 @torch.no_grad()
-def collect_activation_stats(model, n:int=32, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, seed:int=0, progress:bool=False) -> dict:
+def collect_activation_stats(model, n:int=32, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, seed:int=0,
+                             progress:bool=False) -> dict:
     "{layer: {'all': ChannelStats, 'steps': [ChannelStats per sampling step]}} of each quantized layer's input."
     layers = quant_layers(model)
     state = dict(step=0)
     stats = {n_: dict(all=ChannelStats(model.get_submodule(p[0]).in_features),
-                      steps=[ChannelStats(model.get_submodule(p[0]).in_features) for _ in range(steps)]) for n_, p in layers.items()}
+                      steps=[ChannelStats(model.get_submodule(p[0]).in_features) for _ in range(steps)]) for n_,
+                      p in layers.items()}
     def make_hook(s):
         def hook(m, args): s['all'].update(args[0]); s['steps'][state['step']].update(args[0])
         return hook
@@ -80,7 +82,8 @@ def layer_summary(model, stats:dict, k:float=5.0) -> list[dict]:
         rows.append(dict(layer=name, kind=name.split('.')[-1], depth=int(name.split('.')[1]), channels=len(wr),
                          w_spread=_ratio(wr), w_outliers=int((wr > k * wr.median()).sum()),
                          a_spread=_ratio(ar), a_outliers=int((ar > k * ar.median()).sum()),
-                         drift=float(sr.max() / sr.min().clamp_min(1e-12)), static_overestimate=float((glob / sr.clamp_min(1e-12)).mean())))
+                         drift=float(sr.max() / sr.min().clamp_min(1e-12)),
+                         static_overestimate=float((glob / sr.clamp_min(1e-12)).mean())))
     return rows
 
 # %% ../nbs/14_variance.ipynb #51a4462c
@@ -156,10 +159,12 @@ def plot_step_heatmap(model, stats:dict, relative:bool=False):
     names = [n for n in quant_layers(model) if not n.endswith('adaln')]
     M = torch.stack([step_ranges(stats[n]) for n in names]).numpy()
     if relative:
-        M = np.stack([float(stats[n]['all'].max.max() - stats[n]['all'].min.min()) / np.maximum(m, 1e-12) for n, m in zip(names, M)])
+        M = np.stack([float(stats[n]['all'].max.max() - stats[n]['all'].min.min()) / np.maximum(m, 1e-12) for n,
+                      m in zip(names, M)])
     fig, ax = plt.subplots(figsize=(7, 0.16 * len(names) + 1.2))
     im = ax.imshow(np.log10(M), aspect='auto', cmap='magma')
-    ax.set(xlabel='sampling step (0 = pure noise)', title=('log10 static range / step range' if relative else 'log10 activation range') + ' per layer and step')
+    ax.set(xlabel='sampling step (0 = pure noise)',
+           title=('log10 static range / step range' if relative else 'log10 activation range') + ' per layer and step')
     ax.set_yticks(range(len(names)), [n.replace('blocks.', '') for n in names], fontsize=5)
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
@@ -183,7 +188,8 @@ def plot_group_errors(curves:list, metric:str='w_and_a'):
 def plot_sensitivity(sens:dict, panels:dict|None=None):
     "Bars of per-layer output error, plus one panel per {label: {layer: value}} (e.g. FID to FP), one layer quantized at a time."
     names, panels = list(sens), {'output error': sens, **(panels or {})}
-    fig, axs = plt.subplots(len(panels), 1, figsize=(max(6, 0.22 * len(names)), 2.4 * len(panels) + 0.6), sharex=True, squeeze=False)
+    fig, axs = plt.subplots(len(panels), 1, figsize=(max(6, 0.22 * len(names)), 2.4 * len(panels) + 0.6), sharex=True,
+                            squeeze=False)
     cols = [plt.cm.tab10(KINDS.index(x.split('.')[-1])) for x in names]
     for ax, (label, vals) in zip(axs[:, 0], panels.items()):
         ax.bar(range(len(names)), [vals.get(x, np.nan) for x in names], color=cols)
@@ -206,7 +212,8 @@ def explorer(model, stats:dict):
         fig, ax = plt.subplots(figsize=(7, 2.6))
         ax.bar(range(len(s['range'])), s['range'].numpy(), width=1, alpha=0.5, label='range')
         ax.plot(s['absmax'].numpy(), lw=0.8, c='k', label='|x| max')
-        ax.set(xlabel='input channel', yscale='log', title=f"{layer}: {what}" + ('' if what == 'weights' else f", step {step}"))
+        ax.set(xlabel='input channel', yscale='log',
+               title=f"{layer}: {what}" + ('' if what == 'weights' else f", step {step}"))
         ax.legend(fontsize=7)
         plt.show()
     return w.interactive(show, layer=w.Dropdown(options=names), step=w.IntSlider(0, 0, steps - 1),
@@ -216,18 +223,21 @@ def explorer(model, stats:dict):
 def variance_readme(summary:dict, sensitivity:dict|None=None) -> str:
     "Markdown block: per-kind medians of the variance statistics, and how the sensitivity measures agree."
     p = summary['protocol']
-    rows = [[k, f"{v['w_spread']:.2f}", f"{v['a_spread']:.2f}", v['a_outliers'], f"{v['drift']:.2f}", f"{v['static_overestimate']:.2f}"]
+    rows = [[k, f"{v['w_spread']:.2f}", f"{v['a_spread']:.2f}", v['a_outliers'], f"{v['drift']:.2f}",
+             f"{v['static_overestimate']:.2f}"]
             for k, v in summary['by_kind'].items()]
     out = [f"Embedded model, {p['n']} samples x {p['steps']} DDIM steps (CFG 1.5), medians over depth. Spread = max / median "
            "per-channel range; drift = max / min per-step range; static / step = how much one range over all steps exceeds "
            "the range of a typical step.", '',
-           markdown_table(['layer', 'weight channel spread', 'activation channel spread', 'activation outlier channels, all blocks (> 5x median)',
+           markdown_table(['layer', 'weight channel spread', 'activation channel spread',
+                           'activation outlier channels, all blocks (> 5x median)',
                            'activation drift across steps', 'static range / step range'], rows)]
     if sensitivity:
         sp = sensitivity['protocol']
         rho = sensitivity['spearman_with_output_error']
         top = sorted(sensitivity['fid_to_fp'].items(), key=lambda kv: -kv[1])[:3]
-        out += ['', f"One layer at a time at W4A8 ({sp['fid_n']} paired samples, {sp['fid_steps']} DDIM steps): the layer's "
+        out += ['',
+                f"One layer at a time at W4A8 ({sp['fid_n']} paired samples, {sp['fid_steps']} DDIM steps): the layer's "
                 f"output error ranks layers like the paired FID to FP (Spearman {rho['fid_to_fp']:.2f}; with PSNR to FP "
                 f"{rho['neg_psnr_to_fp']:.2f}), while the change of real-data FID does not ({rho['fid_change']:+.2f}: at this "
                 "sample size it is noise). Most sensitive end to end: " + ', '.join(f"`{n}` ({v:.2f})" for n, v in top) + '.']
