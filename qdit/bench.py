@@ -17,7 +17,8 @@ from .sampler import sample
 from .qmodel import QLinear, ActQuant, rtn_weight, QuantConfig, quantize_dit
 from .model import load_dit
 from .evaluate import _OneLineParser, _positive
-from .kernels import Int8Linear, Int4Linear, W4A8Linear, two_level_weight, to_int8, w4a8_models
+from .kernels import (Int8Linear, Int4Linear, W4A8Linear, GroupedInt8Linear, two_level_weight, to_int8,
+                          w4a8_models)
 
 # %% auto #0
 __all__ = ['XL_LINEARS', 'PATH_LABELS', 'MATRIX_FEATURES', 'peak_bytes', 'held_bytes', 'linear_paths', 'bench_linear', 'bench_xl',
@@ -94,8 +95,8 @@ def held_bytes(m) -> int | None:
 
 def linear_paths(lin: nn.Linear, x: torch.Tensor, compile: bool = True, libraries: bool = True) -> dict:
     """Every way to run `lin` on `x` that the benchmark compares: name -> (module, its input). The quantized ones are
-    W8A8 per output channel / per token, W4A16 in groups of 128 (the int4 kernel) and two-level W4A8 in groups of 128
-    with per-token activations."""
+    W8A8 per output channel / per token, W4A16 in groups of 128 (the int4 kernel), two-level W4A8 in groups of 128
+    with per-token activations, and W8A8 with activations in groups of 128 (Q-DiT's grouping, one GEMM per group)."""
     w8 = QLinear(
         lin,
         rtn_weight(lin.weight.detach(), 8, 'channel', True),
@@ -118,6 +119,11 @@ def linear_paths(lin: nn.Linear, x: torch.Tensor, compile: bool = True, librarie
         paths['w4a8_int'] = (w4, x)
         if compile:
             paths['w4a8_int_compiled'] = (torch.compile(w4, dynamic=False), x)
+        gi = GroupedInt8Linear(QLinear(lin, rtn_weight(lin.weight.detach(), 8, 'channel', True),
+                                       ActQuant(8, 128, True, 'dynamic', lin.in_features)))
+        paths['w8a8_int_grouped'] = (gi, x)
+        if compile:
+            paths['w8a8_int_grouped_compiled'] = (torch.compile(gi, dynamic=False), x)
     if libraries:
         try:
             import torchao.quantization as tq
@@ -250,6 +256,8 @@ PATH_LABELS = dict(
     w4a16_int4='W4A16 int4 kernel',
     w4a8_int='W4A8 two-level integer, eager',
     w4a8_int_compiled='W4A8 two-level integer, compiled',
+    w8a8_int_grouped='W8A8 integer, activations in groups of 128, eager',
+    w8a8_int_grouped_compiled='W8A8 integer, activations in groups of 128, compiled',
     torchao_w8a8='torchao W8A8',
     quanto_w8a8='optimum-quanto W8A8',
 )
@@ -402,6 +410,8 @@ def kernels_line(runs: list | None = None) -> str:
             + (f"two-level W4A8 runs at {x('w4a8_int_compiled')} compiled, holding "
                f"{b['w4a8_int']['weights_mb'] / b['fp32']['weights_mb']:.3f} of fp32's weight bytes; "
                if 'weights_mb' in b.get('w4a8_int', {}) else '')
+            + (f"with activations in groups of 128 (one int8 GEMM per group) W8A8 falls to "
+               f"{x('w8a8_int_grouped_compiled')} compiled; " if 'ms' in b.get('w8a8_int_grouped_compiled', {}) else '')
             + f"the simulation runs at {x('simulation_w8a8')} and W4A16 through PyTorch's int4 kernel at "
             f"{x('w4a16_int4')}."
         )

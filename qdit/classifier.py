@@ -49,7 +49,9 @@ def predict(clf, x, batch_size:int=1000) -> torch.Tensor:
     clf.eval()
     return torch.cat([clf(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 
-def accuracy(clf, x, y) -> float: "Top-1 accuracy."; return (predict(clf, x).argmax(1) == y).float().mean().item()
+def accuracy(clf, x, y) -> float:
+    "Top-1 accuracy."
+    return (predict(clf, x).argmax(1) == y).float().mean().item()
 
 def train_classifier(epochs:int=10, batch_size:int=128, lr:float=2e-3, seed:int=0, data_root=None,
                      n_train:int|None=None, progress:bool=True) -> tuple[FMNISTClassifier, dict]:
@@ -109,4 +111,6 @@ def load_classifier(path=None) -> FMNISTClassifier:
                       "nbs/05_classifier.ipynb.") from None
     return clf.eval()
 
-def classifier_record(path=None) -> dict: "The shipped classifier's training record."; return load_json(Path(path or data_path(CLASSIFIER_DIR))/'classifier.json')
+def classifier_record(path=None) -> dict:
+    "The shipped classifier's training record."
+    return load_json(Path(path or data_path(CLASSIFIER_DIR))/'classifier.json')

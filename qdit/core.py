@@ -39,11 +39,18 @@ def proj_path(*parts, mkdir:bool=False) -> Path:
     if mkdir: p.parent.mkdir(parents=True, exist_ok=True)
     return p
 
-def data_path(*parts, mkdir:bool=False) -> Path:   "Path under `data/`."; return proj_path('data', *parts, mkdir=mkdir)
-def figures_path(*parts, mkdir:bool=False) -> Path: "Path under `figures/`."; return proj_path('figures', *parts, mkdir=mkdir)
-def results_path(*parts, mkdir:bool=False) -> Path: "Path under `data/results/`."; return data_path('results', *parts, mkdir=mkdir)
-def cache_path(*parts,
-               mkdir:bool=False) -> Path:   "Path under `data/cache/` (git-ignored, rebuilt on demand)."; return data_path('cache', *parts, mkdir=mkdir)
+def data_path(*parts, mkdir:bool=False) -> Path:
+    "Path under `data/`."
+    return proj_path('data', *parts, mkdir=mkdir)
+def figures_path(*parts, mkdir:bool=False) -> Path:
+    "Path under `figures/`."
+    return proj_path('figures', *parts, mkdir=mkdir)
+def results_path(*parts, mkdir:bool=False) -> Path:
+    "Path under `data/results/`."
+    return data_path('results', *parts, mkdir=mkdir)
+def cache_path(*parts, mkdir:bool=False) -> Path:
+    "Path under `data/cache/` (git-ignored, rebuilt on demand)."
+    return data_path('cache', *parts, mkdir=mkdir)
 
 # %% ../nbs/00_core.ipynb #c199422b
 PROTOCOLS = ('test', 'quick', 'full')
@@ -157,7 +164,9 @@ def save_tensors(tensors:dict, path, metadata:dict|None=None) -> Path:
     return _replace_into(path, lambda tmp: save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp),
                                                      metadata=metadata))
 
-def load_json(path): "Read a JSON file."; return json.loads(Path(path).read_text())
+def load_json(path):
+    "Read a JSON file."
+    return json.loads(Path(path).read_text())
 
 def append_jsonl(obj, path) -> Path:
     """Append one JSON record as a line: one write under a file lock (`<path>.lock`), flushed to disk, so processes

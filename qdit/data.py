@@ -39,7 +39,10 @@ def fmnist_dir(root=None) -> Path:
     "Folder holding the full Fashion-MNIST IDX files: `root`, else `$QDIT_DATA_DIR`, else the Debian package."
     cands = [Path(root)] if root else ([Path(os.environ['QDIT_DATA_DIR'])] if os.environ.get('QDIT_DATA_DIR') else []) + [DEBIAN_FMNIST_DIR]
     for c in cands:
-        try: fmnist_files(c, 'train'); fmnist_files(c, 'test'); return c
+        try:
+            fmnist_files(c, 'train')
+            fmnist_files(c, 'test')
+            return c
         except FileNotFoundError: pass
     raise FileNotFoundError(
         f"Fashion-MNIST not found (looked in: {', '.join(map(str, cands))}). Either set $QDIT_DATA_DIR to a folder "
@@ -92,7 +95,9 @@ def fmnist_hash(root=None) -> str:
     return file_sha256(*fmnist_files(r, 'train'), *fmnist_files(r, 'test'))
 
 # %% ../nbs/01_data.ipynb #a295c7ac
-def subset_dir() -> Path: "The shipped Fashion-MNIST subset."; return data_path('fmnist_subset')
+def subset_dir() -> Path:
+    "The shipped Fashion-MNIST subset."
+    return data_path('fmnist_subset')
 
 def make_subset(out=None, n_train:int=2000, n_test:int=1000, root=None) -> Path:
     "Write the first `n_train` / `n_test` items of each split as gzipped IDX files into `out`."

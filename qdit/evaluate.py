@@ -123,7 +123,9 @@ def _calibration_of(model, sha:str, weights:Path, seed:int=0, branches:str='both
 def model_fingerprint(model) -> str:
     "Hash of a model's parameters and buffers (names and bytes): two models with equal fingerprints sample identically."
     h = hashlib.sha256()
-    for k, v in sorted(model.state_dict().items()): h.update(k.encode()); h.update(tensor_sha256(v).encode())
+    for k, v in sorted(model.state_dict().items()):
+        h.update(k.encode())
+        h.update(tensor_sha256(v).encode())
     return h.hexdigest()[:16]
 
 def _save_samples(path:Path, images, labels):
@@ -152,7 +154,9 @@ def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True,
     "Full-precision samples of `model` under `proto`: shipped in data/samples/, else cached in data/cache/samples/ (drawn when missing)."
     name = _fp_name(model, proto, batch_size)
     path = cache_path('samples', name, mkdir=True)
-    if images is not None: _save_samples(path, images, labels); return images, labels
+    if images is not None:
+        _save_samples(path, images, labels)
+        return images, labels
     for p in (data_path(SHIPPED_SAMPLES, name), path):
         if (got := _load_samples(p)) is not None: return got
     ck, ps = _partial(name, batch_size), ps or Processes()

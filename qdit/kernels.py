@@ -17,7 +17,8 @@ from .packed import pack_codes, unpack_codes
 
 # %% auto #0
 __all__ = ['int8_eligible', 'Int8Linear', 'to_int8', 'int4_eligible', 'Int4Linear', 'two_level_grid', 'two_level_weight',
-           'W4A8Linear', 'w4a8_models', 'token_vs_group', 'two_level_record', 'token_vs_group_table']
+           'W4A8Linear', 'w4a8_models', 'grouped_int8_eligible', 'GroupedInt8Linear', 'token_vs_group',
+           'two_level_record', 'token_vs_group_table']
 
 # %% ../nbs/21_kernels.ipynb #060d4689
 def int8_eligible(ql) -> str | None:
@@ -222,6 +223,48 @@ def w4a8_models(model, group: int = 32, calib: dict | None = None) -> tuple[nn.M
     weights = 'rtn' if calib is None else 'gptq'
     sim.qdit_config = fast.qdit_config = dict(sim.qdit_config, two_level_w4=group, two_level_weights=weights)
     return sim, fast
+
+# %% ../nbs/21_kernels.ipynb #c161017e
+def grouped_int8_eligible(ql) -> str | None:
+    "Why `ql` cannot run on `GroupedInt8Linear` (None when it can)."
+    if not isinstance(ql, QLinear) or ql.wbits != 8 or not ql.wsym or tuple(ql.block) != (1, ql.in_features):
+        return 'weights are not symmetric 8-bit per output channel'
+    a = ql.act
+    if a is None or a.mode != 'dynamic' or a.bits != 8 or not a.sym or a.smooth is not None:
+        return 'activations are not symmetric 8-bit dynamic, unsmoothed'
+    g = block_size((1, ql.in_features), a.group)[1]
+    if g == ql.in_features or ql.in_features % g:
+        return f'activation groups of {g} do not split {ql.in_features} input channels'
+    return None
+
+
+class GroupedInt8Linear(nn.Module):
+    """W8A8 with activations in groups of `g` input channels: one int8 GEMM per group, each int32 result rescaled by
+    its (token, group) scale, summed in float, then the per-channel weight scale."""
+
+    def __init__(self, ql: QLinear):
+        super().__init__()
+        if (why := grouped_int8_eligible(ql)) is not None:
+            raise ValueError(f"GroupedInt8Linear needs W8 per channel, A8 symmetric in groups: {why}")
+        self.in_features, self.out_features = ql.in_features, ql.out_features
+        self.g = block_size((1, ql.in_features), ql.act.group)[1]
+        qw = (ql.qweight.to(torch.int16) - 128).to(torch.int8).reshape(self.out_features, -1, self.g)
+        self.register_buffer('qwt', qw.permute(1, 2, 0).contiguous())  # [groups, g, out]: each group's GEMM operand
+        self.register_buffer('sw', ql.scale.flatten().float())
+        self.bias = ql.bias
+
+    def forward(self, x):
+        shape, G = x.shape, self.in_features // self.g
+        xg = x.reshape(-1, G, self.g).float()
+        s, _ = qparams_from_range(xg.amin(-1), xg.amax(-1), 8, True)  # per token and group
+        q = (xg / s[..., None]).round_().clamp_(-128, 127).to(torch.int8)
+        acc = torch._int_mm(q[:, 0].contiguous(), self.qwt[0]).float() * s[:, :1]
+        for j in range(1, G):
+            acc.addcmul_(torch._int_mm(q[:, j].contiguous(), self.qwt[j]).float(), s[:, j:j + 1])
+        y = acc * self.sw
+        if self.bias is not None:
+            y = y + self.bias
+        return y.reshape(*shape[:-1], self.out_features)
 
 # %% ../nbs/21_kernels.ipynb #a77c243a
 def token_vs_group(settings=((8, 8), (4, 8)), groups=('channel', 32), n: int = 100, steps: int = 50) -> list[dict]:

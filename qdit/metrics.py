@@ -133,7 +133,9 @@ def evaluate_images(images:torch.Tensor, labels:torch.Tensor|None=None,
     f = extract_features(net, images)
     out = {}
     for name, key in (('fid', 'pool'), ('sfid', 'spatial')):
-        if f.get(key) is None or f'{key}_mu' not in stats: out[name] = float('nan'); continue
+        if f.get(key) is None or f'{key}_mu' not in stats:
+            out[name] = float('nan')
+            continue
         mu, sigma = feature_stats(f[key])
         out[name] = frechet_distance(mu, sigma, stats[f'{key}_mu'].numpy(), stats[f'{key}_sigma'].numpy())
     out['is'], out['is_std'] = inception_score(f['logits'])

@@ -39,7 +39,9 @@ def build_dit(config:dict|None=None, seed:int=0) -> DiTTransformer2DModel:
 # %% ../nbs/02_model.ipynb #291ce717
 DEFAULT_MODEL_DIR = 'dit_fmnist'
 
-def default_model_dir() -> Path: "Folder of the shipped embedded model."; return data_path(DEFAULT_MODEL_DIR)
+def default_model_dir() -> Path:
+    "Folder of the shipped embedded model."
+    return data_path(DEFAULT_MODEL_DIR)
 
 def save_dit(model:DiTTransformer2DModel, path, provenance:dict|None=None) -> Path:
     "Save weights (safetensors) + config, and the provenance record if given."

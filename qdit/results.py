@@ -92,7 +92,10 @@ def stored_jobs(jobs:list, P:dict, results=None) -> list:
             r = evaluate_model(None, n=P['n'], seed=j['seed'], steps=P['steps'], method=j['method'],
                                options=j['options'],
                                 results=results, compute=False)
-        except ValueError as e: out.append(dict(j, na=str(e))); continue       # a method that cannot run this setting
+        # a method that cannot run this setting
+        except ValueError as e:
+            out.append(dict(j, na=str(e)))
+            continue
         out.append(dict(j, na=NOT_RUN) if r is None else _as_row(r, j))
     return out
 

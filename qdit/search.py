@@ -137,7 +137,9 @@ class FIDFitness:
             self.kind, (st, _) = 'fid', load_reference_stats()
             self.mu, self.sigma = st['pool_mu'].numpy(), st['pool_sigma'].numpy()
         # the full-precision twins, sampled once
-        else: self.kind = 'fid_to_fp'; self.mu, self.sigma = self._stats(reference)
+        else:
+            self.kind = 'fid_to_fp'
+            self.mu, self.sigma = self._stats(reference)
     def spec(self) -> dict: return dict(kind=self.kind, n=self.n, steps=self.steps, cfg=self.cfg, seed=self.seed)
     @torch.no_grad()
     def _stats(self, model):
@@ -196,7 +198,9 @@ class EvolutionarySearch:
             if len(pop) >= want: break
             g = make()
             k = genome_key(g)
-            if k not in seen: seen.add(k); pop.append(g)
+            if k not in seen:
+                seen.add(k)
+                pop.append(g)
 
     def run(self, wall_s:float|None=None, progress:bool=True) -> dict:
         "Search; `wall_s` budgets the *logged* evaluation seconds, so a resumed run stops exactly where an uninterrupted one would."
@@ -204,7 +208,9 @@ class EvolutionarySearch:
         rand = lambda: random_genome(self.space, self.costs, self.budget, rng)
         evaluated, order = set(), []
         pop, seen = [], set()
-        for g in self.init: pop.append(g); seen.add(genome_key(g))
+        for g in self.init:
+            pop.append(g)
+            seen.add(genome_key(g))
         self._fill(pop, seen, rng, rand, self.population)
         history, top, stopped = [], [], False
         bar = tqdm(total=self.generations * self.population, desc='search', disable=not progress)
@@ -248,7 +254,9 @@ def allocate_ilp(space:dict, costs:dict, budget:float, score:dict) -> dict:
     var = [(n, g) for n in space for g in space[n]]
     names = list(space)
     A = lil_matrix((len(names) + 1, len(var)))
-    for j, (n, g) in enumerate(var): A[names.index(n), j] = 1; A[len(names), j] = costs[n] / g
+    for j, (n, g) in enumerate(var):
+        A[names.index(n), j] = 1
+        A[len(names), j] = costs[n] / g
     lo = np.r_[np.ones(len(names)), -np.inf]
     hi = np.r_[np.ones(len(names)), budget * (1 + 1e-9)]
     res = milp(np.array([score[v] for v in var], dtype=float), constraints=LinearConstraint(A.tocsr(), lo, hi),

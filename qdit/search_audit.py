@@ -175,7 +175,9 @@ def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform',
                         picked_on:dict|None=None) -> str:
     "One RESULTS.md paragraph from `realisation_check`: the chosen genome against the reference on its own and on other realisations."
     sc, f = real['scores'], lambda v: f'{v:.2f}'
-    def score(nm, r): q, cs = r.split('/'); return sc[f'{q}/{nm}/{cs}']
+    def score(nm, r):
+        q, cs = r.split('/')
+        return sc[f'{q}/{nm}/{cs}']
     reals = sorted({k.split('/')[0] + '/' + k.split('/')[2] for k in sc})
     d = {r: score(chosen, r) - score(ref, r) for r in reals}
     others = [r for r in reals if r != own]

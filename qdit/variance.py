@@ -55,7 +55,9 @@ def collect_activation_stats(model, n:int=32, steps:int=PROTOCOL.steps, cfg:floa
                       steps=[ChannelStats(model.get_submodule(p[0]).in_features) for _ in range(steps)]) for n_,
                       p in layers.items()}
     def make_hook(s):
-        def hook(m, args): s['all'].update(args[0]); s['steps'][state['step']].update(args[0])
+        def hook(m, args):
+            s['all'].update(args[0])
+            s['steps'][state['step']].update(args[0])
         return hook
     hooks = [model.get_submodule(p[0]).register_forward_pre_hook(make_hook(stats[n_])) for n_, p in layers.items()]
     noise, y = paired_inputs(n, seed, model_sample_shape(model), int(model.config.num_embeds_ada_norm))
@@ -180,7 +182,8 @@ def plot_group_errors(curves:list, metric:str='w_and_a'):
         vals = [[c[metric] for c in cs if c['group'] == g] for g in order]
         ax.plot(range(len(order)), [np.median(v) for v in vals], 'o-', label=kind, ms=3)
         ax.fill_between(range(len(order)), [min(v) for v in vals], [max(v) for v in vals], alpha=0.15)
-    ax.set_xticks(range(len(order)), order); ax.set(yscale='log', xlabel='group size', ylabel='relative output error',
+    ax.set_xticks(range(len(order)), order)
+    ax.set(yscale='log', xlabel='group size', ylabel='relative output error',
                                                       title=f'{metric.replace("_", " ")} error vs group size'); ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
