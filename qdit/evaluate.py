@@ -230,7 +230,8 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     if n < 4: raise ValueError(f"n must be at least 4 (Precision/Recall use 3 neighbours), got {n}")
     if quantized is not None and method in METHODS:
         raise ValueError(f"a model quantized already is recorded under a name of its own, not the method {method!r}")
-    if method not in METHODS and quantized is None and compute: method_options(method)   # unknown: says which exist
+    if method not in METHODS and quantized is None and compute:    # a name of its own needs the model it names
+        raise ValueError(f"unknown method {method!r}; available: {sorted(METHODS)} (or pass the model as `quantized`)")
     options = method_options(method, options) if method in METHODS else dict(options or {})
     weights = Path(weights or default_model_dir())
     sha = weights_sha256(weights)
