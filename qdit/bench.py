@@ -97,11 +97,8 @@ def linear_paths(lin: nn.Linear, x: torch.Tensor, compile: bool = True, librarie
     """Every way to run `lin` on `x` that the benchmark compares: name -> (module, its input). The quantized ones are
     W8A8 per output channel / per token, W4A16 in groups of 128 (the int4 kernel), two-level W4A8 in groups of 128
     with per-token activations, and W8A8 with activations in groups of 128 (Q-DiT's grouping, one GEMM per group)."""
-    w8 = QLinear(
-        lin,
-        rtn_weight(lin.weight.detach(), 8, 'channel', True),
-        ActQuant(8, 'channel', True, 'dynamic', lin.in_features),
-    )
+    codes8 = rtn_weight(lin.weight.detach(), 8, 'channel', True)  # W8 per channel: per-token and grouped paths share it
+    w8 = QLinear(lin, codes8, ActQuant(8, 'channel', True, 'dynamic', lin.in_features))
     xq = torch.randint(-127, 128, x.reshape(-1, lin.in_features).shape, dtype=torch.int8)
     i8 = Int8Linear(w8)
     paths = dict(
@@ -119,8 +116,7 @@ def linear_paths(lin: nn.Linear, x: torch.Tensor, compile: bool = True, librarie
         paths['w4a8_int'] = (w4, x)
         if compile:
             paths['w4a8_int_compiled'] = (torch.compile(w4, dynamic=False), x)
-        gi = GroupedInt8Linear(QLinear(lin, rtn_weight(lin.weight.detach(), 8, 'channel', True),
-                                       ActQuant(8, 128, True, 'dynamic', lin.in_features)))
+        gi = GroupedInt8Linear(QLinear(lin, codes8, ActQuant(8, 128, True, 'dynamic', lin.in_features)))
         paths['w8a8_int_grouped'] = (gi, x)
         if compile:
             paths['w8a8_int_grouped_compiled'] = (torch.compile(gi, dynamic=False), x)
