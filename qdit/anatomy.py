@@ -9,7 +9,8 @@ import numpy as np
 import torch
 from .core import results_path, load_json, image_grid
 from .model import default_model_dir, weights_sha256
-from .sampler import sample, paired_inputs, make_scheduler, guided_output, model_sample_shape, null_class_of, PROTOCOL
+from .sampler import (sample, paired_inputs, make_scheduler, guided_output, model_sample_shape, null_class_of,
+                          PROTOCOL)
 from .metrics import (load_classifier, load_reference_stats, extract_features, feature_stats, frechet_distance,
                           paired_metrics)
 from .qmodel import QLinear, calib_batches
@@ -28,7 +29,8 @@ __all__ = ['DEVICE_METRICS', 'COLLAPSED', 'fid_terms', 'noise_curve', 'error_spl
 
 # %% ../nbs/16_anatomy.ipynb #605c072b
 def fid_terms(images, stats:dict|None=None, net=None, pool=None) -> dict:
-    "Real-data FID of `images` split into the mean term |mu_g - mu_r|^2 and the covariance term, with the feature spread Tr(Sigma)."
+    """Real-data FID of `images` split into the mean term |mu_g - mu_r|^2 and the covariance term, with the feature
+    spread Tr(Sigma)."""
     net = net or load_classifier()
     stats = stats or load_reference_stats()[0]
     # `pool`: the images' features, if known
@@ -39,7 +41,8 @@ def fid_terms(images, stats:dict|None=None, net=None, pool=None) -> dict:
                 spread_real=float(np.trace(sr)))
 
 def noise_curve(images, psnrs=(50, 45, 40, 37, 34, 30), seed:int=0, stats:dict|None=None, net=None) -> list[dict]:
-    "FID terms of `images` plus i.i.d. Gaussian pixel noise at each target PSNR (dB, data range 2), with the PSNR reached."
+    """FID terms of `images` plus i.i.d. Gaussian pixel noise at each target PSNR (dB, data range 2), with the PSNR
+    reached."""
     g, out = torch.Generator().manual_seed(seed), []
     for p in psnrs:
         x = images + (2.0 / 10 ** (p / 20)) * torch.randn(images.shape, generator=g)
@@ -48,11 +51,12 @@ def noise_curve(images, psnrs=(50, 45, 40, 37, 34, 30), seed:int=0, stats:dict|N
     return out
 
 def error_split(f:torch.Tensor, g:torch.Tensor, toward:torch.Tensor|None=None) -> dict:
-    """Paired error of features `f` against their twins' `g` (row i of each from the same noise and label): the mean squared
-    distance `err_total`, split exactly into `err_common` = |mean(f - g)|^2, shared by every sample (FID-to-twins' mean term),
-    and `err_own`, the mean squared deviation of each sample's error from that shared part. Given `toward` = mu_r - mean(g)
-    (from the twins' centre to the real data's), also `shift_cos`, the cosine between the shared shift and it, and
-    `mean_cross` = -2 shift . toward, so that the real-data mean term moves by exactly err_common + mean_cross."""
+    """Paired error of features `f` against their twins' `g` (row i of each from the same noise and label): the mean
+    squared distance `err_total`, split exactly into `err_common` = |mean(f - g)|^2, shared by every sample
+    (FID-to-twins' mean term), and `err_own`, the mean squared deviation of each sample's error from that shared part.
+    Given `toward` = mu_r - mean(g) (from the twins' centre to the real data's), also `shift_cos`, the cosine between
+    the shared shift and it, and `mean_cross` = -2 shift . toward, so that the real-data mean term moves by exactly
+    err_common + mean_cross."""
     if f.shape != g.shape:
         raise ValueError(f"paired features must have the same shape, got {tuple(f.shape)} and {tuple(g.shape)}")
     d = (f - g).double()
@@ -68,9 +72,9 @@ def error_split(f:torch.Tensor, g:torch.Tensor, toward:torch.Tensor|None=None) -
     return out
 
 def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> list[dict]:
-    """FID terms of the samples behind each record (regenerated from `model` where they were not kept; skipped if no model),
-    and, given the full-precision `fp_model`, each quantized record's `error_split` against its full-precision twins, with
-    the direction of its shared shift against the twins' gap to the real data."""
+    """FID terms of the samples behind each record (regenerated from `model` where they were not kept; skipped if no
+    model), and, given the full-precision `fp_model`, each quantized record's `error_split` against its full-precision
+    twins, with the direction of its shared shift against the twins' gap to the real data."""
     out, seen, net, twins, mu_r = [], set(), load_classifier(), {}, load_reference_stats()[0]['pool_mu'].double()
     for r in recs:
         if r['key'] in seen: continue       # one record can serve a ladder rung and a results row
@@ -96,15 +100,16 @@ def fid_anatomy(recs:list, model=None, batch_size:int=250, fp_model=None) -> lis
     return out
 
 def anatomy_table(rows:list, curve:list|None=None) -> str:
-    "Markdown: FID, its two terms and the spread of each record's samples, their paired error split and its direction (and FP plus noise, if given)."
+    """Markdown: FID, its two terms and the spread of each record's samples, their paired error split and its direction
+    (and FP plus noise, if given)."""
     f = lambda v, d=2: '-' if v is None else f'{v:.{d}f}'
     rows = list({r.get('key', i): r for i, r in enumerate(rows)}.values())     # a record listed twice is shown once
     name = lambda r: r['label'] if r.get('setting') in (None, 'FP') else f"{r['setting']} {r['label']}"
     body = [[name(r), f(r['fid']), f(r['mean_term']), f(r['cov_term']), f(r['spread'], 1), f(r['recall'], 3),
              f(r['psnr_to_fp'], 1), f(r['fid_to_fp']), f(r.get('err_common')), f(r.get('err_own')),
              f(r.get('shift_cos'))] for r in rows]
-    body += [[f"FP + noise, {c['psnr_to_fp']:.1f} dB", f(c['fid']), f(c['mean_term']), f(c['cov_term']), f(c['spread'], 1), '-',
-              f(c['psnr_to_fp'], 1), '-', '-', '-', '-'] for c in (curve or [])]
+    body += [[f"FP + noise, {c['psnr_to_fp']:.1f} dB", f(c['fid']), f(c['mean_term']), f(c['cov_term']),
+              f(c['spread'], 1), '-', f(c['psnr_to_fp'], 1), '-', '-', '-', '-'] for c in (curve or [])]
     real = f"spread (real {rows[0]['spread_real']:.1f})" if rows else 'spread'
     return markdown_table(['samples', 'FID', 'mean term', 'cov. term', real, 'Recall', 'PSNR to FP (dB)', 'FID to FP',
                            'error to FP: common', 'error to FP: per sample', 'common shift toward real (cos)'], body)
@@ -133,10 +138,10 @@ def stored_artefact(name:str):
     return load_json(results_path(name)) if results_path(name).exists() else None
 
 def with_stored_rows(rows:list, stored:list|None, keys) -> list:
-    """Rows computed now (`rows`, each with its record's `key`), plus the `stored` rows of records still listed in `keys` that
-    were not computed now, because their samples are not kept on this host: re-running an analysis elsewhere keeps what it
-    cannot recompute, and drops rows of records that are no longer stored. Stored order first (a recomputed row takes its
-    stored row's place), then rows that are new."""
+    """Rows computed now (`rows`, each with its record's `key`), plus the `stored` rows of records still listed in
+    `keys` that were not computed now, because their samples are not kept on this host: re-running an analysis elsewhere
+    keeps what it cannot recompute, and drops rows of records that are no longer stored. Stored order first (a
+    recomputed row takes its stored row's place), then rows that are new."""
     keys, new = set(keys), {r['key']: r for r in rows}
     out = [new.pop(s['key'], s) for s in (stored or []) if s['key'] in keys]
     return out + [r for r in rows if r['key'] in new]
@@ -144,10 +149,10 @@ def with_stored_rows(rows:list, stored:list|None, keys) -> list:
 
 # %% ../nbs/16_anatomy.ipynb #be1499dd
 def shift_table(rows:list) -> str:
-    """Markdown, one row per quantized record of `fid_anatomy` rows (full-precision rows of the same seeds included): real-data
-    FID and mean term against the full-precision samples of the same seed, the mean term's change split exactly into the
-    shared shift's size and its cross term with the real-data gap, and that shift's cosine with the gap (by setting, then
-    samples in the order first seen, then seed)."""
+    """Markdown, one row per quantized record of `fid_anatomy` rows (full-precision rows of the same seeds included):
+    real-data FID and mean term against the full-precision samples of the same seed, the mean term's change split
+    exactly into the shared shift's size and its cross term with the real-data gap, and that shift's cosine with the gap
+    (by setting, then samples in the order first seen, then seed)."""
     fp = {r['seed']: r for r in rows if r.get('setting') in (None, 'FP')}
     f = lambda v, d=2: f'{v:+.{d}f}'
     body, order = [], {}
@@ -204,7 +209,8 @@ def layer_error_split(model, qmodels:dict,          # {name: quantized copy of `
     return list(out.values())
 
 def layer_error_note(le:dict) -> str:
-    "RESULTS.md sentence from a `layer_error_split` record of RTN and GPTQ layers {setting, group, n, seed, sampling: rows, calib: rows}."
+    """RESULTS.md sentence from a `layer_error_split` record of RTN and GPTQ layers {setting, group, n, seed, sampling:
+    rows, calib: rows}."""
     a, b = 'rtn', 'gptq'
     def part(rows):
         tot = lambda k: sum(r[k] for r in rows)
@@ -212,21 +218,22 @@ def layer_error_note(le:dict) -> str:
                 sum(r[f'{b}_common'] < r[f'{a}_common'] for r in rows), len(rows),
                 tot(f'{a}_total'), tot(f'{b}_total'), tot(f'{a}_common'), tot(f'{b}_common'))
     s, c = part(le['sampling']), part(le['calib'])
-    return (f"**Layer by layer** ({le['setting']}, g={le['group']}, dynamic activations; each layer fed the input its full-precision "
-            f"twin gets while the full-precision model samples, {le['n']} samples of held-out seed {le['seed']}): the GPTQ layer's output "
-            f"error is below the RTN layer's in {s[0]} of {s[2]} layers, and its part common to all samples in {s[1]} of {s[2]}; summed "
-            f"over layers, the error goes {s[3]:.1f} → {s[4]:.1f} and its common part {s[5]:.2f} → {s[6]:.2f} (on the calibration "
-            f"inputs GPTQ fitted: {c[3]:.1f} → {c[4]:.1f} and {c[5]:.2f} → {c[6]:.2f})." +
-            (" So the larger shift that GPTQ's samples share in classifier features is not a bias any GPTQ layer has on its own "
-             "inputs." if s[1] == s[2] else ""))
+    return (f"**Layer by layer** ({le['setting']}, g={le['group']}, dynamic activations; each layer fed the input its "
+            f"full-precision twin gets while the full-precision model samples, {le['n']} samples of held-out seed "
+            f"{le['seed']}): the GPTQ layer's output error is below the RTN layer's in {s[0]} of {s[2]} layers, and "
+            f"its part common to all samples in {s[1]} of {s[2]}; summed over layers, the error goes {s[3]:.1f} → "
+            f"{s[4]:.1f} and its common part {s[5]:.2f} → {s[6]:.2f} (on the calibration inputs GPTQ fitted: "
+            f"{c[3]:.1f} → {c[4]:.1f} and {c[5]:.2f} → {c[6]:.2f})." +
+            (" So the larger shift that GPTQ's samples share in classifier features is not a bias any GPTQ layer has "
+             "on its own inputs." if s[1] == s[2] else ""))
 
 # %% ../nbs/16_anatomy.ipynb #cfffa434
 def step_error_split(model, qmodels:dict,          # {name: quantized copy of `model`}
                      n:int=64, seed:int=7, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg) -> list[dict]:
-    """Where each quantized copy's DDIM trajectory parts from `model`'s, all from the same noise and labels (`seed`): per
-    step i, the pixel `error_split` of its own x_i against the full-precision x_i (`x_total/common/own`: accumulated; step
-    == `steps` is the final sample) and of its guided noise prediction on the full-precision x_i against full precision's
-    (`eps_total/common/own`: what that step alone adds)."""
+    """Where each quantized copy's DDIM trajectory parts from `model`'s, all from the same noise and labels (`seed`):
+    per step i, the pixel `error_split` of its own x_i against the full-precision x_i (`x_total/common/own`:
+    accumulated; step == `steps` is the final sample) and of its guided noise prediction on the full-precision x_i
+    against full precision's (`eps_total/common/own`: what that step alone adds)."""
     if not qmodels: raise ValueError("give at least one quantized copy of `model` to follow")
     shape, null = model_sample_shape(model), null_class_of(model)
     noise, y = paired_inputs(n, seed, shape, null)
@@ -246,7 +253,8 @@ def step_error_split(model, qmodels:dict,          # {name: quantized copy of `m
     return rows + [dict(model=q, step=steps, t=-1, **split('x', xs[q], xs[None])) for q in qmodels]
 
 def plot_step_error(rows:list):
-    "Accumulated (left) and per-step (right) pixel error against full precision along sampling: total solid, common dashed."
+    """Accumulated (left) and per-step (right) pixel error against full precision along sampling: total solid, common
+    dashed."""
     fig, axs = plt.subplots(1, 2, figsize=(8.4, 3.1))
     for j, q in enumerate(dict.fromkeys(r['model'] for r in rows)):
         rs = [r for r in rows if r['model'] == q]
@@ -269,14 +277,16 @@ def step_error_note(se:dict) -> str:
     steps = [(a, b) for a, b in zip(rs['rtn'], rs['gptq']) if 'eps_total' in a]
     below = lambda pairs, k: sum(b[k] < a[k] for a, b in pairs)
     end_a, end_b, n = rs['rtn'][-1], rs['gptq'][-1], len(runs)
-    return (f"**Step by step** ({se['setting']}, g={se['group']}, dynamic activations; {se['n']} samples of held-out seed {se['seed']}, "
-            f"each model on its own DDIM trajectory from the same noise): in pixels, the GPTQ trajectory is closer to full precision's "
-            f"than the RTN one after {below(runs, 'x_total')} of {n} steps, and in the part all samples share after "
-            f"{below(runs, 'x_common')} of {n}; the final samples' error is {end_a['x_total']:.2f} (RTN) against {end_b['x_total']:.2f} "
-            f"(GPTQ), of which shared {end_a['x_common']:.3f} against {end_b['x_common']:.3f}. The error each step adds on its own (noise "
-            f"prediction on full precision's x_t) is smaller with GPTQ at {below(steps, 'eps_total')} of {len(steps)} steps, its shared "
-            f"part at {below(steps, 'eps_common')}." +
-            (" So in pixel space GPTQ's samples share no larger shift at any step: the larger common error of their classifier "
+    return (f"**Step by step** ({se['setting']}, g={se['group']}, dynamic activations; {se['n']} samples of held-out "
+            f"seed {se['seed']}, each model on its own DDIM trajectory from the same noise): in pixels, the GPTQ "
+            f"trajectory is closer to full precision's than the RTN one after {below(runs, 'x_total')} of {n} steps, "
+            f"and in the part all samples share after {below(runs, 'x_common')} of {n}; the final samples' error is "
+            f"{end_a['x_total']:.2f} (RTN) against {end_b['x_total']:.2f} (GPTQ), of which shared "
+            f"{end_a['x_common']:.3f} against {end_b['x_common']:.3f}. The error each step adds on its own (noise "
+            f"prediction on full precision's x_t) is smaller with GPTQ at {below(steps, 'eps_total')} of {len(steps)} "
+            f"steps, its shared part at {below(steps, 'eps_common')}." +
+            (" So in pixel space GPTQ's samples share no larger shift at any step: the larger common error of their "
+             "classifier "
              "features (table above) is how the classifier reads smaller pixel errors, not a drift of the images."
              if below(runs, 'x_common') == n else ""))
 
@@ -306,14 +316,16 @@ def plot_method_grids(grids:dict, per_class:int=2, title:str=''):
 def perturbation_psnr(model, method:str='rtn', options:dict|None=None, n:int=16, seed:int=3, steps:int=4,
                       eps:float=1e-6) -> dict:
     """How far samples move when the initial noise is multiplied by 1 + eps·N(0, 1) (a perturbation of float rounding's
-    size): PSNR (dB) between the samples from the paired noise and from the perturbed noise, full precision and `method`."""
+    size): PSNR (dB) between the samples from the paired noise and from the perturbed noise, full precision and
+    `method`."""
     noise, labels = paired_inputs(n, seed, model_sample_shape(model), null_class_of(model))
     other = noise * (1 + eps * torch.randn(noise.shape, generator=torch.Generator().manual_seed(seed + 1)))
     w = default_model_dir()
     sha = weights_sha256(w)
     out = {}
     for m in ('fp', method):
-        q = METHODS[m](model, calib=lambda: _calibration_of(model, sha, w, 0), **method_options(m, options if m == method else {}))
+        q = METHODS[m](model, calib=lambda: _calibration_of(model, sha, w, 0),
+                       **method_options(m, options if m == method else {}))
         a, b = (sample(q, noise=x, labels=labels, seed=seed, steps=steps, batch_size=n,
                        progress=False)[0] for x in (noise, other))
         out[m] = paired_metrics(b, a)['psnr_to_fp']   # mean per-sample PSNR, as PSNR to FP
@@ -328,8 +340,8 @@ def setting_of(rec:dict) -> str:
     return 'FP' if rec['method'] == 'fp' else f"W{o.get('wbits', 16)}A{o.get('abits', 16)}"
 
 def device_comparison(other:list, results=None) -> list[dict]:
-    """One row per record of `other` (jobs sampled on another device, kept out of the records file) beside the latest stored
-    CPU record of the same job (same key): both records' FID, FID to FP and PSNR to FP."""
+    """One row per record of `other` (jobs sampled on another device, kept out of the records file) beside the latest
+    stored CPU record of the same job (same key): both records' FID, FID to FP and PSNR to FP."""
     cpu = {}
     for r in read_jsonl(results or results_path(RESULTS_FILE)):
         if 'metrics' in r and r.get('sample_device', 'cpu') == 'cpu': cpu[r['key']] = r
@@ -346,7 +358,8 @@ def device_comparison(other:list, results=None) -> list[dict]:
     return rows
 
 def device_table(rows:list) -> str:
-    "Markdown: each job's metrics on the CPU and on the other device, and FID's change in percent (rows in the results table's order)."
+    """Markdown: each job's metrics on the CPU and on the other device, and FID's change in percent (rows in the results
+    table's order)."""
     f = lambda v, d: '–' if v is None else f'{v:.{d}f}'
     order = _row_order()
     rows = sorted(rows, key=lambda r: (order.index((r['setting'], r['method'])), r['seed']))
@@ -359,7 +372,8 @@ def device_table(rows:list) -> str:
                            'PSNR to FP CPU', 'PSNR to FP GPU'], body)
 
 def device_note(recs:list, check:dict|None) -> str:
-    "RESULTS.md text: which rows were sampled on another device, and how far re-running stored CPU jobs there moved their metrics."
+    """RESULTS.md text: which rows were sampled on another device, and how far re-running stored CPU jobs there moved
+    their metrics."""
     moved = [r for r in recs if 'metrics' in r and r.get('sample_device', 'cpu') != 'cpu']
     if not moved and not check: return ''
     out = []
@@ -367,7 +381,8 @@ def device_note(recs:list, check:dict|None) -> str:
         names = sorted({f"{r['setting']} {LABELS[r['method']]}" for r in moved},
                        key=lambda s: (([*SETTINGS].index(s.split()[0]) + 1) if s.split()[0] in SETTINGS else 0, s))
         devs = sorted({r['sample_device'] for r in moved})
-        out.append(f"**Rows sampled on a GPU** ({', '.join(devs)}; quantized and measured on that machine's CPU, noise and labels drawn on "
+        out.append(f"**Rows sampled on a GPU** ({', '.join(devs)}; quantized and measured on that machine's CPU, noise "
+                   "and labels drawn on "
                    f"the CPU, TF32 off): {', '.join(names)}. Their *quant.* times come from that machine's CPU.")
     if check:
         fp = [r for r in check['rows'] if r['method'] == 'fp']
@@ -376,12 +391,15 @@ def device_note(recs:list, check:dict|None) -> str:
         ok = [r for r in check['rows'] if r['method'] != 'fp' and r['cpu']['fid_to_fp'] < COLLAPSED]
         bad = [r for r in check['rows'] if r['method'] != 'fp' and r['cpu']['fid_to_fp'] >= COLLAPSED]
         span = lambda v, d, u='': f"{min(v):+.{d}f}{u} to {max(v):+.{d}f}{u}"
-        out.append(("A quantized model's samples follow float summation order (see 15_results), so stored CPU jobs were re-run on "
-                    "that GPU (quantized on its CPU: GPTQ's codes are another realisation there too) and set beside their CPU records. "
-                    + (f"Full precision drawn there matches its CPU twins to {fp[0]['other']['psnr_to_fp']:.0f} dB. " if fp else '')
-                    + (f"Over {len(ok)} quantized jobs that work (FID to FP below {COLLAPSED}), FID moved by {span(ch(ok), 2, ' %')} and "
-                       f"FID to FP by {span(dt(ok), 3)}" if ok else '')
-                    + (f"; the {len(bad)} collapsed ones (FID to FP of {COLLAPSED} or more) moved by {span(ch(bad), 2, ' %')} in FID"
+        out.append(("A quantized model's samples follow float summation order (see 15_results), so stored CPU jobs "
+                    "were re-run on that GPU (quantized on its CPU: GPTQ's codes are another realisation there too) "
+                    "and set beside their CPU records. "
+                    + (f"Full precision drawn there matches its CPU twins to {fp[0]['other']['psnr_to_fp']:.0f} dB. "
+                       if fp else '')
+                    + (f"Over {len(ok)} quantized jobs that work (FID to FP below {COLLAPSED}), FID moved by "
+                       f"{span(ch(ok), 2, ' %')} and FID to FP by {span(dt(ok), 3)}" if ok else '')
+                    + (f"; the {len(bad)} collapsed ones (FID to FP of {COLLAPSED} or more) moved by "
+                       f"{span(ch(bad), 2, ' %')} in FID"
                        if bad else '') + ':'))
         out.append(device_table(check['rows']))
     return '\n\n'.join(out)

@@ -283,7 +283,7 @@ def speedup_table(res: dict) -> str:
 
 
 def sampling_table(res: dict) -> str:
-    "Markdown table of a `bench_sampling` result: seconds per run, speed-up over fp32, PSNR to fp32 (and to W8A8's sim.)."
+    "Markdown table of a `bench_sampling` result: seconds per run, speed-up over fp32, PSNR to fp32 (and W8A8's sim.)."
     lines = ['| path | s per run | speed-up over fp32 | PSNR to fp32 (dB) | PSNR to the simulation (dB) |',
              '|---|---|---|---|---|']
     for k, v in res.items():

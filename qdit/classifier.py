@@ -9,7 +9,8 @@ from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from safetensors.torch import load_file
 from tqdm.auto import tqdm
-from .core import data_path, seed_everything, save_json, load_json, versions, save_tensors, check_safetensors, BadFile
+from .core import (data_path, seed_everything, save_json, load_json, versions, save_tensors, check_safetensors,
+                       BadFile)
 from .data import load_fmnist, to_model_space, fmnist_hash
 
 # %% auto #0
@@ -107,8 +108,8 @@ def load_classifier(path=None) -> FMNISTClassifier:
     try: clf.load_state_dict(load_file(w))
     except RuntimeError as e:        # a complete file of another network
         why = str(e).splitlines()[0] if str(e).strip() else 'other tensors'
-        raise BadFile(f"{w}: not the reference classifier's weights ({why}). Restore it (git checkout) or retrain it with "
-                      "nbs/05_classifier.ipynb.") from None
+        raise BadFile(f"{w}: not the reference classifier's weights ({why}). Restore it (git checkout) or retrain it "
+                      "with nbs/05_classifier.ipynb.") from None
     return clf.eval()
 
 def classifier_record(path=None) -> dict:

@@ -138,7 +138,8 @@ def versions() -> dict:
                 cpu_capability=torch.backends.cpu.get_cpu_capability())
 
 def numerics() -> dict:
-    "What float results depend on besides their inputs: the summation order, set by torch's version, thread count and CPU."
+    """What float results depend on besides their inputs: the summation order, set by torch's version, thread count and
+    CPU."""
     v = versions()
     return {k: v[k] for k in ('torch', 'threads', 'cpu')}
 
@@ -190,7 +191,8 @@ def _ends_with_newline(path:Path) -> bool:
         return f.read(1) == b'\n'
 
 def read_jsonl(path) -> list:
-    "All records of a JSON-lines file; a line that is not a complete record (an interrupted write) is skipped with a warning."
+    """All records of a JSON-lines file; a line that is not a complete record (an interrupted write) is skipped with a
+    warning."""
     if not Path(path).exists(): return []
     out = []
     for i, raw in enumerate(Path(path).read_bytes().splitlines(), 1):
@@ -199,7 +201,8 @@ def read_jsonl(path) -> list:
         except (UnicodeDecodeError, json.JSONDecodeError): rec = None
         if isinstance(rec, dict): out.append(rec)
         else:
-            warnings.warn(f"{path}: line {i} is not a complete JSON record (an interrupted write?); skipped, and recomputed if needed")
+            warnings.warn(f"{path}: line {i} is not a complete JSON record (an interrupted write?); skipped, and "
+                          "recomputed if needed")
     return out
 
 # %% ../nbs/00_core.ipynb #f9321635
@@ -236,7 +239,8 @@ def read_json_file(path, what:str, fix:str):
     if not p.exists(): raise BadFile(f"{p}: missing; it should hold {what}. {fix}")
     try: return json.loads(p.read_text())
     except json.JSONDecodeError as e:
-        raise BadFile(f"{p}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}); it should hold {what}. {fix}") from None
+        raise BadFile(f"{p}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}); it should hold {what}. "
+                      f"{fix}") from None
     except UnicodeDecodeError: raise BadFile(f"{p}: not a text file; it should hold {what}. {fix}") from None
 
 # %% ../nbs/00_core.ipynb #ace99f7b

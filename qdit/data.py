@@ -37,7 +37,8 @@ def fmnist_files(root:Path, split:str) -> tuple[Path, Path]:
 
 def fmnist_dir(root=None) -> Path:
     "Folder holding the full Fashion-MNIST IDX files: `root`, else `$QDIT_DATA_DIR`, else the Debian package."
-    cands = [Path(root)] if root else ([Path(os.environ['QDIT_DATA_DIR'])] if os.environ.get('QDIT_DATA_DIR') else []) + [DEBIAN_FMNIST_DIR]
+    env = [Path(os.environ['QDIT_DATA_DIR'])] if os.environ.get('QDIT_DATA_DIR') else []
+    cands = [Path(root)] if root else env + [DEBIAN_FMNIST_DIR]
     for c in cands:
         try:
             fmnist_files(c, 'train')

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
-from .core import (results_path, cache_path, data_path, key_hash, tensor_sha256, versions, numerics, model_bytes, timer,
-                       sampling_device, device_label,
-                       append_jsonl, read_jsonl, set_threads, protocol, image_grid, BadFile, save_json)
+from .core import (results_path, cache_path, data_path, key_hash, tensor_sha256, versions, numerics, model_bytes,
+                       timer, sampling_device, device_label, append_jsonl, read_jsonl, set_threads, protocol,
+                       image_grid, BadFile, save_json)
 from .model import load_dit, default_model_dir, weights_sha256
-from .sampler import sample, clear_checkpoint, SCHEDULERS, paired_inputs, model_sample_shape, null_class_of, PROTOCOL, Protocol
+from .sampler import (sample, clear_checkpoint, SCHEDULERS, paired_inputs, model_sample_shape, null_class_of,
+                          PROTOCOL, Protocol)
 from .sampler import Processes, processes, _sample_shared
 from .data import subset_dir
 from .metrics import evaluate_images, paired_metrics, real_floor, classifier_hash
@@ -80,7 +81,8 @@ def record_key(model_sha:str, method:str, options:dict, proto:dict) -> str:
     return key_hash(dict(model=model_sha, method=method, options=options, protocol=proto))
 
 def find_record(key:str, path=None) -> dict|None:
-    "The latest stored record with this key, if any (a record that does not parse as a `Record` is skipped with a warning)."
+    """The latest stored record with this key, if any (a record that does not parse as a `Record` is skipped with a
+    warning)."""
     path = path or results_path(RESULTS_FILE)
     for r in reversed([r for r in read_jsonl(path) if r.get('key') == key]):
         try: as_record(r)
@@ -114,7 +116,8 @@ def fid_floor(n:int) -> float|None:
 
 # %% ../nbs/12_evaluate.ipynb #38513442
 def _calibration_of(model, sha:str, weights:Path, seed:int=0, branches:str='both', progress:bool=True) -> dict:
-    "The calibration set (seed `seed`) of the model at `weights` (the shipped model's seed-0 sets are in data/calibration/)."
+    """The calibration set (seed `seed`) of the model at `weights` (the shipped model's seed-0 sets are in
+    data/calibration/)."""
     shipped = Path(weights).resolve() == default_model_dir().resolve() and seed == 0
     tail = f"{f'_seed{seed}' if seed else ''}{'' if branches == 'both' else '_' + branches}"
     path = None if shipped else cache_path(f"calib_{sha[:16]}{tail}.safetensors")
@@ -145,13 +148,16 @@ def _fp_name(model, proto:dict, batch_size:int) -> str:
     return f"fp_{key_hash(key)}.safetensors"
 
 def _partial(what:str, batch_size:int, device=None) -> Path:
-    "Path prefix under which a sampling run keeps its finished batches (keyed by the numerics: no batches of two machines mixed)."
+    """Path prefix under which a sampling run keeps its finished batches (keyed by the numerics: no batches of two
+    machines mixed)."""
     # CPU keys as before
     where = {} if device is None or torch.device(device).type == 'cpu' else dict(device=device_label(device))
-    return cache_path('partial', key_hash(dict(what=what, batch_size=batch_size, numerics=numerics(), **where)), mkdir=True)
+    return cache_path('partial', key_hash(dict(what=what, batch_size=batch_size, numerics=numerics(), **where)),
+                      mkdir=True)
 
 def reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True, images=None, labels=None, ps=None):
-    "Full-precision samples of `model` under `proto`: shipped in data/samples/, else cached in data/cache/samples/ (drawn when missing)."
+    """Full-precision samples of `model` under `proto`: shipped in data/samples/, else cached in data/cache/samples/
+    (drawn when missing)."""
     name = _fp_name(model, proto, batch_size)
     path = cache_path('samples', name, mkdir=True)
     if images is not None:
@@ -171,14 +177,15 @@ def twins_agreement(model, proto:dict, images:torch.Tensor, k:int=24) -> dict:
     """How far full-precision samples of `proto` drawn elsewhere (e.g. on a GPU) are from the same samples drawn here:
     the first `k` are redrawn on this machine and compared (PSNR in dB, largest absolute difference)."""
     noise, labels = paired_inputs(proto['n'], proto['seed'], model_sample_shape(model), null_class_of(model))
-    here, _ = sample(model, noise=noise[:k], labels=labels[:k], seed=proto['seed'], steps=proto['steps'], cfg=proto['cfg'],
-                     scheduler=proto['scheduler'], batch_size=k, progress=False)
+    here, _ = sample(model, noise=noise[:k], labels=labels[:k], seed=proto['seed'], steps=proto['steps'],
+                     cfg=proto['cfg'], scheduler=proto['scheduler'], batch_size=k, progress=False)
     psnr = peak_signal_noise_ratio(here.double(), images[:k].double(), data_range=2.0, reduction='none', dim=(1, 2, 3))
     return dict(k=k, psnr_min=float(psnr.min()), psnr_mean=float(psnr.mean()),
                 max_abs_diff=float((here - images[:k]).abs().max()), protocol=proto)
 
 def ship_reference_samples(model, proto:dict, batch_size:int=250, progress:bool=True) -> Path:
-    "Put the full-precision twins of `proto` (drawn if need be) in data/samples/, which is committed: a fresh clone pairs with them at no cost."
+    """Put the full-precision twins of `proto` (drawn if need be) in data/samples/, which is committed: a fresh clone
+    pairs with them at no cost."""
     reference_samples(model, proto, batch_size, progress)
     name = _fp_name(model, proto, batch_size)
     dst = data_path(SHIPPED_SAMPLES, name, mkdir=True)
@@ -211,7 +218,8 @@ def _method_samples(model, method:str, options:dict, proto:dict, batch_size:int,
     return qmodel, images, labels, tq, ts
 
 def evaluate_model(model=None,                  # a DiT (default: the shipped embedded model)
-                   n:int=1000, seed:int=0, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg, scheduler:str=PROTOCOL.scheduler,
+                   n:int=1000, seed:int=0, steps:int=PROTOCOL.steps, cfg:float=PROTOCOL.cfg,
+                   scheduler:str=PROTOCOL.scheduler,
                    method:str='fp', options:dict|None=None,
                    batch_size:int=250, weights=None,     # folder of the weights (for the record's hash)
                    # append the record to `results` (default data/results/records.jsonl)
@@ -267,8 +275,8 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     if ps.main:
         if method == 'fp' and dev.type == 'cpu':   # later methods pair with these
             reference_samples(model, proto, batch_size, images=images, labels=labels)
-        head = dict(key=key, tag=tag, model=weights.name, model_sha256=sha, method=method, options=options, protocol=proto,
-                    calib_seed=calib_seed, calib_branches=calib_branches)
+        head = dict(key=key, tag=tag, model=weights.name, model_sha256=sha, method=method, options=options,
+                    protocol=proto, calib_seed=calib_seed, calib_branches=calib_branches)
         rec = _measure(qmodel, images, labels, fp_images if paired else None, head, tq, ts, dev)
         if save:
             append_jsonl(rec, results)
@@ -279,24 +287,26 @@ def evaluate_model(model=None,                  # a DiT (default: the shipped em
     return rec
 
 def _measure(qmodel, images, labels, fp_images, head:dict, tq:dict, ts:dict, dev) -> dict:
-    "The record of a sampling run: `head` (what was run), the metrics of `images` (paired with `fp_images` if any), costs."
+    """The record of a sampling run: `head` (what was run), the metrics of `images` (paired with `fp_images` if any),
+    costs."""
     with timer() as tm:
         metrics = evaluate_images(images, labels)
         if fp_images is not None: metrics.update(paired_metrics(images, fp_images))
         metrics['fid_floor'] = fid_floor(len(images))
     rec = Record(**head, metrics=metrics, quant_wall_s=tq['s'] - tq['calib_s'], calib_wall_s=tq['calib_s'],
                  sample_wall_s=ts['s'], metric_wall_s=tm['s'], model_bytes=model_bytes(qmodel),
-                 weight_bytes=weight_bytes(qmodel), quant_config=getattr(qmodel, 'qdit_config', None), versions=versions(),
-                 sample_device=device_label(dev), time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+                 weight_bytes=weight_bytes(qmodel), quant_config=getattr(qmodel, 'qdit_config', None),
+                 versions=versions(), sample_device=device_label(dev),
+                 time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
     return rec.as_dict()
 
 def _samples_path(key:str) -> Path: return cache_path('samples', f'rec_{key}.safetensors', mkdir=True)
 
 def record_samples(rec:dict, model=None, weights=None, batch_size:int=250, progress:bool=True):
     """The (images, labels) a stored record was measured on, from data/cache/samples/. If they were not kept and `model`
-    (the full-precision DiT of the record) is given, they are regenerated (on the record's device type: a quantized model's
-    samples follow float summation order, so the CPU would draw another realisation), checked against the record's FID
-    and kept; otherwise, or where that device is missing, None."""
+    (the full-precision DiT of the record) is given, they are regenerated (on the record's device type: a quantized
+    model's samples follow float summation order, so the CPU would draw another realisation), checked against the
+    record's FID and kept; otherwise, or where that device is missing, None."""
     if (got := _load_samples(_samples_path(rec['key']))) is not None: return got
     if model is None or (rec['method'] not in METHODS and rec['method'] != 'fp'): return None   # e.g. a packed file's
     # kept as the paired twins
@@ -308,9 +318,11 @@ def record_samples(rec:dict, model=None, weights=None, batch_size:int=250, progr
                                                     f"not on the weights in {weights} ({sha[:12]})")
     dev = rec.get('sample_device', 'cpu').split(' ')[0]          # e.g. 'cuda:0 (NVIDIA H200)' -> 'cuda:0'
     if dev != 'cpu' and not torch.cuda.is_available():
-        warnings.warn(f"record {rec['key']} was sampled on {rec['sample_device']}, and this machine has no CUDA device: not regenerated")
+        warnings.warn(f"record {rec['key']} was sampled on {rec['sample_device']}, and this machine has no CUDA "
+                      "device: not regenerated")
         return None
-    _, images, labels, _, _ = _method_samples(model, rec['method'], rec['options'], rec['protocol'], batch_size, sha, weights, progress,
+    _, images, labels, _, _ = _method_samples(model, rec['method'], rec['options'], rec['protocol'], batch_size, sha,
+                                              weights, progress,
                                               rec.get('calib_seed', 0), device=None if dev == 'cpu' else 'cuda',
                                               # older records: the paper's set
                                               calib_branches=rec.get('calib_branches', 'cond'))
@@ -333,33 +345,41 @@ def _positive(kind, lo=1):
     return f
 
 def eval_parser() -> argparse.ArgumentParser:
-    p = _OneLineParser(prog='qdit_eval', description='Sample a qdit model on paired seeds and print its metrics as JSON.')
+    p = _OneLineParser(prog='qdit_eval',
+                       description='Sample a qdit model on paired seeds and print its metrics as JSON.')
     p.add_argument('--model', default=None,
                    help='folder of a saved DiT, or of a packed checkpoint (qdit_quantize --out; sampled as it is) '
                    '(default: the embedded model, data/dit_fmnist)')
-    p.add_argument('--method', default=None, help='quantization method (default: fp, or qdit when quantization options are given)')
+    p.add_argument('--method', default=None,
+                   help='quantization method (default: fp, or qdit when quantization options are given)')
     p.add_argument('--n', type=_positive(int, 4), default=PROTOCOL.n, help='number of samples (>= 4)')
     p.add_argument('--steps', type=_positive(int), default=PROTOCOL.steps, help='sampling steps')
-    p.add_argument('--cfg', type=_positive(float, 1), default=PROTOCOL.cfg, help='classifier-free guidance scale (>= 1)')
+    p.add_argument('--cfg', type=_positive(float, 1), default=PROTOCOL.cfg,
+                   help='classifier-free guidance scale (>= 1)')
     p.add_argument('--seed', type=_positive(int, 0), default=0)
-    p.add_argument('--calib-seed', type=_positive(int, 0), default=0, help='seed of the calibration set (GPTQ, static ranges, smoothing)')
+    p.add_argument('--calib-seed', type=_positive(int, 0), default=0,
+                   help='seed of the calibration set (GPTQ, static ranges, smoothing)')
     p.add_argument('--calib', choices=BRANCHES, default='both',
-                   help="calibration inputs: both guidance branches (default) or the conditional one only (the paper's code)")
+                   help="calibration inputs: both guidance branches (default) or the conditional one only (the paper's "
+                        "code)")
     p.add_argument('--scheduler', choices=SCHEDULERS, default=PROTOCOL.scheduler)
     p.add_argument('--batch-size', type=_positive(int), default=250)
     p.add_argument('--threads', type=_positive(int), default=None)
     p.add_argument('--save', action='store_true', help='append the record to data/results/records.jsonl')
     p.add_argument('--results', default=None, help='with --save: the records file (default data/results/records.jsonl)')
-    p.add_argument('--tag', default=None, help='label stored in the record (e.g. fp-headline groups the README headline rows)')
+    p.add_argument('--tag', default=None,
+                   help='label stored in the record (e.g. fp-headline groups the README headline rows)')
     p.add_argument('--no-reuse', action='store_true', help='recompute even if a matching record exists')
-    p.add_argument('--device', default=None, help="where sampling runs: 'cpu' (default) or 'cuda' (quantization and metrics stay on the CPU)")
+    p.add_argument('--device', default=None,
+                   help="where sampling runs: 'cpu' (default) or 'cuda' (quantization and metrics stay on the CPU)")
     p.add_argument('--quiet', action='store_true', help='no progress bar')
     q = p.add_argument_group('quantization options (methods other than fp)')
     q.add_argument('--wbits', type=_bits, default=None, help='weight bits, 2..8 (16 = full precision)')
     q.add_argument('--abits', type=_bits, default=None, help='activation bits, 2..8 (16 = full precision)')
     q.add_argument('--group', type=_group, default=None, help="group size g (input channels), 'channel' or 'tensor'")
     q.add_argument('--adaln', choices=ADALN, default=None,
-                   help="the adaLN projections: quantized like the other weights, 'rtn', 8-bit 'w8' or full precision 'fp'")
+                   help="the adaLN projections: quantized like the other weights, 'rtn', 8-bit 'w8' or full precision "
+                        "'fp'")
     q.add_argument('--config', default=None, help='a quantization config JSON file (QuantConfig; e.g. a searched one)')
     p.add_argument('--source', default=None,
                    help='with a packed checkpoint as --model: the full-precision model it was quantized from, for the '
@@ -379,7 +399,8 @@ def _group(s):
         raise argparse.ArgumentTypeError(f"{s!r} is not a group size (a positive integer, 'channel' or 'tensor')")
 
 def cli_options(a, model=None) -> dict:
-    "Method options given on the command line (a --config file is read, and checked against `model`, so the record holds its content)."
+    """Method options given on the command line (a --config file is read, and checked against `model`, so the record
+    holds its content)."""
     opts = {k: getattr(a, k) for k in ('wbits', 'abits', 'group', 'adaln') if getattr(a, k) is not None}
     if a.config is not None: opts['config'] = QuantConfig.load(a.config, model).to_dict()
     return opts
@@ -400,10 +421,10 @@ def qdit_eval_cli(argv=None):
     try:
         # the config is checked against it
         model = None if a.config is None else load_dit(a.model or default_model_dir())
-        rec = evaluate_model(model, n=a.n, seed=a.seed, steps=a.steps, cfg=a.cfg, scheduler=a.scheduler, method=a.method,
-                             options=cli_options(a, model), batch_size=a.batch_size, weights=a.model, save=a.save,
-                             reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag, calib_seed=a.calib_seed, device=a.device,
-                             calib_branches=a.calib, results=a.results)
+        rec = evaluate_model(model, n=a.n, seed=a.seed, steps=a.steps, cfg=a.cfg, scheduler=a.scheduler,
+                             method=a.method, options=cli_options(a, model), batch_size=a.batch_size, weights=a.model,
+                             save=a.save, reuse=not a.no_reuse, progress=not a.quiet, tag=a.tag,
+                             calib_seed=a.calib_seed, device=a.device, calib_branches=a.calib, results=a.results)
     except BadFile as e: p.exit(2, f"qdit_eval: error: {e}\n")            # a file qdit cannot use: one line, status 2
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_eval: error: {e}\n")
     print_record(rec)
@@ -428,12 +449,13 @@ def bench_processes(n:int=256, steps:int=25, world:int|None=None, path=None) -> 
     args = [str(exe/'qdit_eval'), '--n', str(n), '--steps', str(steps), '--seed', str(seed), '--quiet', '--no-reuse',
             '--batch-size', '32']
     runs = dict(single=[*args, '--threads', '1'], one=[*args, '--threads', str(world)],
-                many=[str(exe/'accelerate'), 'launch', '--multi_gpu', '--num_processes', str(world), '--num_machines', '1',
-                      '--mixed_precision', 'no', '--dynamo_backend', 'no', *args, '--threads', '1'])
+                many=[str(exe/'accelerate'), 'launch', '--multi_gpu', '--num_processes', str(world), '--num_machines',
+                      '1', '--mixed_precision', 'no', '--dynamo_backend', 'no', *args, '--threads', '1'])
     out = dict(n=n, steps=steps, seed=seed, world=world, cpus=os.cpu_count(), versions=versions())
     for k, cmd in runs.items():
         with timer() as t:
-            r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': str(world) if k == 'one' else '1'})
+            r = subprocess.run(cmd, capture_output=True, text=True,
+                               env={**os.environ, 'OMP_NUM_THREADS': str(world) if k == 'one' else '1'})
         if r.returncode:
             raise RuntimeError(f"{k}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}")
         out[f'{k}_s'] = round(t['s'], 2)

@@ -163,7 +163,8 @@ def _floor_of(records:list, n:int) -> float|None:
                 None) or fid_floor(n)
 
 def fp_table(records:list, model_sha:str|None=None) -> str:
-    "Markdown table of the full-precision headline records (of the model `model_sha`) by protocol, plus the real-data floor."
+    """Markdown table of the full-precision headline records (of the model `model_sha`) by protocol, plus the real-data
+    floor."""
     rows, groups = [], {}
     for r in records:
         if r.get('tag') == 'fp-headline' and model_sha in (None, r.get('model_sha256')):
@@ -183,7 +184,8 @@ def fp_table(records:list, model_sha:str|None=None) -> str:
 
 def fp_bars(records:list, model_sha:str|None=None, cfg:float=PROTOCOL.cfg, max_ratio:float=4., goal_ratio:float=2.5,
             min_recall:float=.7, min_accuracy:float=.97) -> str:
-    "The quality bars of the embedded model, from the headline with the most seeds (DDIM 50, the default CFG) and the floor."
+    """The quality bars of the embedded model, from the headline with the most seeds (DDIM 50, the default CFG) and the
+    floor."""
     heads = [r for r in records if r.get('tag') == 'fp-headline' and model_sha in (None, r.get('model_sha256'))
              and r['protocol']['steps'] == 50 and r['protocol']['cfg'] == cfg]
     floor = next((r for r in records if r.get('tag') == 'floor'), None)
@@ -194,10 +196,11 @@ def fp_bars(records:list, model_sha:str|None=None, cfg:float=PROTOCOL.cfg, max_r
     fl = floor['metrics']['fid']
     fid, rec, acc = (s[m]['mean'] for m in ('fid', 'recall', 'accuracy'))
     met = lambda ok: 'met' if ok else 'missed'
-    return (f"Bars ({n} samples x {len(seeds)} seed(s), CFG {cfg:g}): FID / floor = {fid:.2f} / {fl:.2f} = **{fid / fl:.2f}** "
-            f"(at most {max_ratio:g}: {met(fid / fl <= max_ratio)}; goal {goal_ratio:g}: {met(fid / fl <= goal_ratio)}); "
-            f"recall **{rec:.3f}** (at least {min_recall:g}: {met(rec >= min_recall)}); "
-            f"class accuracy **{acc:.3f}** (at least {min_accuracy:g}: {met(acc >= min_accuracy)}).")
+    return (f"Bars ({n} samples x {len(seeds)} seed(s), CFG {cfg:g}): FID / floor = {fid:.2f} / {fl:.2f} = "
+            f"**{fid / fl:.2f}** (at most {max_ratio:g}: {met(fid / fl <= max_ratio)}; goal {goal_ratio:g}: "
+            f"{met(fid / fl <= goal_ratio)}); recall **{rec:.3f}** (at least {min_recall:g}: "
+            f"{met(rec >= min_recall)}); class accuracy **{acc:.3f}** (at least {min_accuracy:g}: "
+            f"{met(acc >= min_accuracy)}).")
 
 # %% ../nbs/13_instrument.ipynb #d1e2f3a4
 STUDY = dict(n=500, steps=25, cfg=PROTOCOL.cfg, seed=0, batch_size=250)   # the defaults study's protocol
@@ -207,8 +210,8 @@ def study_jobs(wbits:int=4, abits:int=8) -> list[tuple[str, dict, int, str]]:
     W = dict(wbits=wbits, abits=abits)
     jobs = [('fp', {}, 0, 'both')]
     jobs += [(m, {**W, 'adaln': a}, 0, 'both') for m in ('qdit', 'rtn') for a in ADALN if (m, a) != ('rtn', 'rtn')]
-    jobs += [(m, {**W, 'adaln': 'quant'}, cs, br) for m in ('qdit', 'rtn') for br in ('cond', 'both') for cs in (0, 1, 2)
-             if m == 'qdit' or cs == 0]
+    jobs += [(m, {**W, 'adaln': 'quant'}, cs,
+              br) for m in ('qdit', 'rtn') for br in ('cond', 'both') for cs in (0, 1, 2) if m == 'qdit' or cs == 0]
     jobs += [('qdit', {**W, 'adaln': a}, cs, 'both') for a in ('w8', 'fp') for cs in (1, 2)]
     jobs += [(m, {**W, 'adaln': a}, 0, 'both') for m in ('gptq', 'smoothquant', 'ptq4dit', 'qdiffusion', 'quanto',
                                                          'torchao')
@@ -251,13 +254,16 @@ def realisation_spread(rows:list, method:str='qdit', adaln:str='quant') -> dict:
     return out
 
 def adaln_summary(rows:list, fp_bytes:float) -> str:
-    "Per method: FID to FP, PSNR to FP and weight bytes (of fp32) of each adaLN option (both branches, calibration seed 0)."
+    """Per method: FID to FP, PSNR to FP and weight bytes (of fp32) of each adaLN option (both branches, calibration
+    seed 0)."""
     out = []
     for m in sorted({r['method'] for r in rows} - {'fp'}):
         rs = {_adaln_of(r): r for r in rows if r['method'] == m and _calib_of(r) == 'both' and not r.get('calib_seed')}
         if len(rs) < 2: continue
-        out.append(f"- {m}: " + '; '.join(f"{a}: FID to FP {rs[a]['metrics']['fid_to_fp']:.2f}, PSNR {rs[a]['metrics']['psnr_to_fp']:.1f} dB, "
-                                         f"{rs[a]['weight_bytes'] / fp_bytes:.3f} of the fp32 bytes" for a in ADALN if a in rs))
+        out.append(f"- {m}: " + '; '.join(f"{a}: FID to FP {rs[a]['metrics']['fid_to_fp']:.2f}, PSNR "
+                                          f"{rs[a]['metrics']['psnr_to_fp']:.1f} dB, "
+                                         f"{rs[a]['weight_bytes'] / fp_bytes:.3f} of the fp32 "
+                                         "bytes" for a in ADALN if a in rs))
     return '\n'.join(out)
 
 def order_check(rows:list, adaln:str='w8') -> str:
@@ -270,12 +276,14 @@ def order_check(rows:list, adaln:str='w8') -> str:
     fp, rtn, qm = fp[0], rtn[0], float(np.mean(q))
     qs = float(np.std(q, ddof=1)) if len(q) > 1 else 0.
     ok = lambda c: 'holds' if c else 'does not hold'
-    return (f"FID, seed 0, adaLN {adaln}: full precision {fp:.2f}, Q-DiT {qm:.2f}" + (f" ± {qs:.2f} ({len(q)} calibration seeds)"
+    return (f"FID, seed 0, adaLN {adaln}: full precision {fp:.2f}, Q-DiT {qm:.2f}" + (f" ± {qs:.2f} ({len(q)} "
+                                                                                      "calibration seeds)"
             if len(q) > 1 else '') + f", RTN {rtn:.2f}. Q-DiT below RTN: {ok(qm < rtn)}; RTN not below full precision: "
             f"{ok(rtn >= fp)}; Q-DiT not below full precision beyond its spread: {ok(qm + qs >= fp)}.")
 
 def study_readme(rows:list, fp_bytes:float) -> str:
-    "The RESULTS.md block of the defaults study: the table, the adaLN options per method, Q-DiT's realisation spread, the ordering checks."
+    """The RESULTS.md block of the defaults study: the table, the adaLN options per method, Q-DiT's realisation spread,
+    the ordering checks."""
     spread = {a: s for a in ADALN if (s := realisation_spread(rows, 'qdit', a))}
     sp = '\n'.join(f"- Q-DiT, adaLN {a}, calibration {b}: " + ', '.join(f"{m} {fmt_ms(s, m)}" for m in s) +
                    f" ({s['fid']['n']} calibration seeds)" for a, d in spread.items() for b,

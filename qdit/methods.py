@@ -68,7 +68,8 @@ def gptq_static_method(model, calib=None, wbits:int=4, abits:int=8, adaln:str='w
 
 # %% ../nbs/11_methods.ipynb #bfbe05aa
 def _targets(model, adaln:str='quant', wbits:int=8) -> dict:
-    "Module paths a library quantizes (the layers qdit quantizes) -> their weight bits: 8 for adaLN with 'w8', none with 'fp'."
+    """Module paths a library quantizes (the layers qdit quantizes) -> their weight bits: 8 for adaLN with 'w8', none
+    with 'fp'."""
     out = {}
     for n, ps in quant_layers(model).items():
         is_adaln = n.endswith('.adaln')
@@ -78,8 +79,8 @@ def _targets(model, adaln:str='quant', wbits:int=8) -> dict:
 
 def _library_adaln(adaln:str, library:str):
     if adaln not in ('quant', 'w8', 'fp'):
-        raise ValueError(f"{library} quantizes the adaLN projections like every layer ('quant'), at 8 bits ('w8') or leaves "
-                         f"them in full precision ('fp'), not {adaln!r}")
+        raise ValueError(f"{library} quantizes the adaLN projections like every layer ('quant'), at 8 bits ('w8') or "
+                         f"leaves them in full precision ('fp'), not {adaln!r}")
 
 def _library_bytes(model, targets:dict, bits:int, group:int|None) -> float:
     "fp32 bytes of everything else plus the bits of each quantized weight and one fp16 scale per row (group)."
@@ -106,8 +107,9 @@ def torchao_method(model, calib=None, wbits:int=8, abits:int=8, group:int=32, ad
     from torchao.quantization.granularity import PerGroup
     torchao_check(wbits, abits, adaln)
     q, targets = copy.deepcopy(model).eval(), _targets(model, adaln, wbits)
-    cfg_for = lambda b: (tq.Int8DynamicActivationInt8WeightConfig() if b == 8 else tq.Int8DynamicActivationIntxWeightConfig(
-        weight_dtype=getattr(torch, f'int{b}'), weight_granularity=PerGroup(group)))
+    cfg_for = lambda b: (tq.Int8DynamicActivationInt8WeightConfig() if b == 8 else
+                         tq.Int8DynamicActivationIntxWeightConfig(weight_dtype=getattr(torch, f'int{b}'),
+                                                                  weight_granularity=PerGroup(group)))
     for bits in sorted({b or wbits for b in targets.values()}):
         paths = {p for p, b in targets.items() if (b or wbits) == bits}
         tq.quantize_(q, cfg_for(bits), filter_fn=lambda m, fqn, paths=paths: fqn in paths)
@@ -124,16 +126,17 @@ _FLOAT_WEIGHT = {}
 
 def _float_weight_class(cls):
     """`cls` (a quanto QModule) with `qweight` giving the float weight where weights are not quantized, as quanto's own
-    docstring says it does; 0.2.7 returns None there (fixed upstream in huggingface/optimum-quanto pull request #432)."""
+    docstring says it does; 0.2.7 returns None there (fixed upstream in huggingface/optimum-quanto pull request #432).
+    """
     if cls not in _FLOAT_WEIGHT:
         fget = cls.qweight.fget
-        _FLOAT_WEIGHT[cls] = type(cls.__name__, (cls,),
-                                  dict(qweight=property(lambda self: self.weight if self.weight_qtype is None else fget(self)),
-                                                           __module__=__name__))
+        qweight = property(lambda self: self.weight if self.weight_qtype is None else fget(self))
+        _FLOAT_WEIGHT[cls] = type(cls.__name__, (cls,), dict(qweight=qweight, __module__=__name__))
     return _FLOAT_WEIGHT[cls]
 
 def quanto_method(model, calib=None, wbits:int=8, abits:int=8, adaln:str='w8', progress:bool=True):
-    "optimum-quanto: int8/int4 weights, int8 activations with static scales calibrated on the calibration set of nbs/07_calibration.ipynb."
+    """optimum-quanto: int8/int4 weights, int8 activations with static scales calibrated on the calibration set of
+    nbs/07_calibration.ipynb."""
     import copy, torch, optimum.quanto as oq
     quanto_check(wbits, abits, adaln)
     wq = {8: oq.qint8, 4: oq.qint4, 16: None}

@@ -41,7 +41,8 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps:float=1e-6) -> float:
     "Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2)."
     mu1, mu2, sigma1, sigma2 = map(np.atleast_1d, (mu1, mu2, sigma1, sigma2))
     if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape:
-        raise ValueError(f"feature statistics disagree in shape: {mu1.shape}/{sigma1.shape} vs {mu2.shape}/{sigma2.shape}")
+        raise ValueError(f"feature statistics disagree in shape: {mu1.shape}/{sigma1.shape} vs "
+                         f"{mu2.shape}/{sigma2.shape}")
     diff = mu1 - mu2
     with warnings.catch_warnings():   # dead ReLU units give singular (but PSD) covariances: sqrtm is still exact
         warnings.simplefilter('ignore', scipy.linalg.LinAlgWarning)
@@ -127,8 +128,8 @@ def evaluate_images(images:torch.Tensor, labels:torch.Tensor|None=None,
         if stats is None:
             stats, meta = load_reference_stats()
             if meta.get('classifier_sha256') not in (None, classifier_hash()):
-                raise ValueError("the reference statistics were computed with a different classifier than the shipped one; "
-                                 "recompute them (nbs/06_metrics.ipynb)")
+                raise ValueError("the reference statistics were computed with a different classifier than the shipped "
+                                 "one; recompute them (nbs/06_metrics.ipynb)")
     elif stats is None: raise ValueError("pass the reference statistics computed with this feature network")
     f = extract_features(net, images)
     out = {}
@@ -154,7 +155,8 @@ def real_floor(n:int=1000, data_root=None, stats=None, net=None) -> dict:
 def paired_metrics(images:torch.Tensor, reference:torch.Tensor, net=None, data_range:float=2.0) -> dict:
     "How close `images` are to `reference` images generated from the same noise and labels (e.g. full precision)."
     if images.shape != reference.shape:
-        raise ValueError(f"paired images must have the same shape, got {tuple(images.shape)} and {tuple(reference.shape)}")
+        raise ValueError(f"paired images must have the same shape, got {tuple(images.shape)} and "
+                         f"{tuple(reference.shape)}")
     net = net or load_classifier()
     f, g = extract_features(net, images), extract_features(net, reference)
     fd = frechet_distance(*feature_stats(f['pool']), *feature_stats(g['pool']))
@@ -172,11 +174,13 @@ class InceptionV3Features(nn.Module):
         super().__init__()
         path = weights_path or os.environ.get(INCEPTION_ENV)
         if not path or not Path(path).exists():
-            raise FileNotFoundError(f"Inception-V3 weights not found ({path or 'no path given'}): pass weights_path= or set "
+            raise FileNotFoundError(f"Inception-V3 weights not found ({path or 'no path given'}): pass weights_path= "
+                                    "or set "
                                     f"${INCEPTION_ENV} to a local copy of pt_inception-2015-12-05-6726825d.pth.")
         try: from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
         except ImportError as e:
-            raise ImportError("The Inception-V3 path needs torch-fidelity (and torchvision): pip install torch-fidelity") from e
+            raise ImportError("The Inception-V3 path needs torch-fidelity (and torchvision): pip install "
+                              "torch-fidelity") from e
         self.net = FeatureExtractorInceptionV3('inception-v3-compat', ['2048', 'logits_unbiased'],
                                                feature_extractor_weights_path=str(path))
         self._spatial = None

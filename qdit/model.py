@@ -54,8 +54,9 @@ def load_dit(path=None, dtype=torch.float32) -> DiTTransformer2DModel:
     "Load a saved DiT (default: the shipped embedded model) in eval mode; a clear error if it is missing."
     path = Path(path) if path else default_model_dir()
     if not (path/'config.json').exists():
-        raise FileNotFoundError(f"No DiT weights at {path} (expected config.json + diffusion_pytorch_model.safetensors). "
-                                "The embedded model ships in data/dit_fmnist; retrain it with `qdit_train` (nbs/04_train.ipynb).")
+        raise FileNotFoundError(f"No DiT weights at {path} (expected config.json + "
+                                "diffusion_pytorch_model.safetensors). The embedded model ships in data/dit_fmnist; "
+                                "retrain it with `qdit_train` (nbs/04_train.ipynb).")
     fix = 'Restore the folder (git checkout data/dit_fmnist for the embedded model) or re-export it with qdit_train.'
     read_json_file(path/'config.json', 'a diffusers DiT config', fix)
     weights = check_safetensors(path/'diffusion_pytorch_model.safetensors', 'the DiT weights of config.json', fix)
@@ -100,8 +101,8 @@ def load_dit_xl(path_or_id:str|int=256, dtype=torch.float32) -> tuple[DiTTransfo
                                             low_cpu_mem_usage=False)
     except (OSError, ValueError) as e:
         raise FileNotFoundError(
-            f"DiT-XL/2 weights not found for {src!r} (looked for a local diffusers pipeline folder with transformer/ and "
-            f"vae/, then the Hugging Face cache, offline). Download them where you have internet, e.g. "
+            f"DiT-XL/2 weights not found for {src!r} (looked for a local diffusers pipeline folder with transformer/ "
+            "and vae/, then the Hugging Face cache, offline). Download them where you have internet, e.g. "
             f"`huggingface-cli download {DIT_XL_IDS[256]}`, or pass the folder path.") from e
     return tr.eval(), vae.eval()
 

@@ -15,7 +15,8 @@ from diffusers import DiTTransformer2DModel
 from .core import BadFile, check_safetensors, file_sha256, set_threads, save_tensors
 from .model import load_dit, default_model_dir, weights_sha256
 from .quant import dequantize
-from .qmodel import QLinear, QuantConfig, quantize_dit, resolve, quant_layers, layer_in_features, _act_for, _swap_layer
+from .qmodel import (QLinear, QuantConfig, quantize_dit, resolve, quant_layers, layer_in_features, _act_for,
+                         _swap_layer)
 from .methods import METHODS, method_options
 from .evaluate import (_OneLineParser, _positive, _bits, _group, _calibration_of, eval_parser, qdit_eval_cli,
                            evaluate_model, print_record)

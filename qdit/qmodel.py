@@ -10,8 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .quant import (check_bits, block_size, choose_qparams, qparams_from_range, quantize, dequantize, fake_quant, quant_dequant,
-                        packed_bytes, mse_qparams, mse_range, _split)
+from .quant import (check_bits, block_size, choose_qparams, qparams_from_range, quantize, dequantize, fake_quant,
+                        quant_dequant, packed_bytes, mse_qparams, mse_range, _split)
 from .core import BadFile, read_json_file
 from .gptq import Hessian, gptq_quantize
 import time
@@ -39,7 +39,9 @@ def quant_layers(model) -> dict[str, list[str]]:
     "Quantized layer name -> module paths inside `model` (the layers Q-DiT quantizes), block by block in compute order."
     blocks = getattr(model, 'transformer_blocks', None)
     if blocks is None: raise ValueError(f"{type(model).__name__} is not a diffusers DiT (no transformer_blocks)")
-    return {f'blocks.{i}.{k}': [f'transformer_blocks.{i}.{p}' for p in _PATHS[k]] for i in range(len(blocks)) for k in KINDS}
+    return {
+        f'blocks.{i}.{k}': [f'transformer_blocks.{i}.{p}' for p in _PATHS[k]] for i in range(len(blocks)) for k in KINDS
+    }
 
 def layer_in_features(model, name:str) -> int:
     "Input width of a quantized layer (the axis groups run along)."
@@ -62,7 +64,9 @@ class QuantConfig:
     weights:str='rtn'           # 'rtn' | 'gptq'
     adaln:bool=True             # quantize adaLN projection weights (weights only)
     percdamp:float=0.01         # GPTQ dampening
-    sequential:str='layer'      # calibration passes: 'layer' (each layer after the ones before it are quantized) | 'block' | 'none' (all from full precision)
+    # calibration passes: 'layer' (each layer after the ones before it are quantized), 'block', 'none' (all from
+    # full precision)
+    sequential:str='layer'
     clip:str='minmax'           # static activation and RTN weight ranges: 'minmax' | 'mse' (searched clipping)
     smooth:str|None=None        # per-channel smoothing before quantization: None | 'smoothquant' | 'ptq4dit'
     alpha:float=0.5             # smoothing migration strength
@@ -72,23 +76,31 @@ class QuantConfig:
     @classmethod
     def from_dict(cls, d:dict) -> QuantConfig:
         bad = set(d) - {f.name for f in dataclasses.fields(cls)}
-        if bad: raise ValueError(f"unknown quantization config keys {sorted(bad)}; allowed: {[f.name for f in dataclasses.fields(cls)]}")
+        if bad:
+            raise ValueError(f"unknown quantization config keys {sorted(bad)}; allowed: "
+                             f"{[f.name for f in dataclasses.fields(cls)]}")
         return cls(**d)
     def save(self, path) -> Path:
-        p = Path(path); p.parent.mkdir(parents=True, exist_ok=True); p.write_text(json.dumps(self.to_dict(), indent=1)); return p
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(self.to_dict(), indent=1))
+        return p
     @classmethod
     def load(cls, path, model=None) -> QuantConfig:
-        "The config in JSON file `path`; with `model`, also checked against it (a config written for another model is a `BadFile`)."
+        """The config in JSON file `path`; with `model`, also checked against it (a config written for another model is
+        a `BadFile`)."""
         p = Path(path)
         if not p.exists(): raise FileNotFoundError(f"quantization config {p} does not exist")
         what, fix = 'a QuantConfig as JSON', 'Write it with QuantConfig.save (or qdit_search), or fix it by hand.'
         d = read_json_file(p, what, fix)
-        if not isinstance(d, dict): raise BadFile(f"{p}: a JSON {type(d).__name__}, not an object; it should hold {what}. {fix}")
+        if not isinstance(d, dict):
+            raise BadFile(f"{p}: a JSON {type(d).__name__}, not an object; it should hold {what}. {fix}")
         try: cfg = cls.from_dict(d)
         except (ValueError, TypeError) as e: raise BadFile(f"{p}: {e}. {fix}") from None
         if model is not None:
             try: resolve(cfg, model)
-            except ValueError as e: raise BadFile(f"{p}: does not fit this model ({e}); it was written for another one. "
+            except ValueError as e:
+                raise BadFile(f"{p}: does not fit this model ({e}); it was written for another one. "
                                                   "Search or write a config for this model.") from None
         return cfg
 
@@ -100,13 +112,19 @@ def _check_group(g, C:int, what:str, name:str):
 def resolve_layer(cfg:QuantConfig, name:str, in_features:int) -> dict:
     "The effective settings of one layer, validated (`wbits`/`abits` 16 = not quantized)."
     over = dict(cfg.layers.get(name, {}))
-    if 'group' in over: g = over.pop('group'); over.setdefault('wgroup', g); over.setdefault('agroup', g)
+    if 'group' in over:
+        g = over.pop('group')
+        over.setdefault('wgroup', g)
+        over.setdefault('agroup', g)
     bad = set(over) - set(_LAYER_FIELDS)
-    if bad: raise ValueError(f"{name}: unknown per-layer keys {sorted(bad)}; allowed: {list(_LAYER_FIELDS) + ['group']}")
+    if bad:
+        raise ValueError(f"{name}: unknown per-layer keys {sorted(bad)}; allowed: {list(_LAYER_FIELDS) + ['group']}")
     s = {k: over.get(k, getattr(cfg, k)) for k in _LAYER_FIELDS}
     if name.endswith('.adaln'): s.update(abits=16, act='none', wbits=s['wbits'] if cfg.adaln else 16)
-    if s['weights'] not in ('rtn', 'gptq'): raise ValueError(f"{name}: weights must be 'rtn' or 'gptq', got {s['weights']!r}")
-    if s['act'] not in ('dynamic', 'static', 'none'): raise ValueError(f"{name}: act must be 'dynamic', 'static' or 'none', got {s['act']!r}")
+    if s['weights'] not in ('rtn', 'gptq'):
+        raise ValueError(f"{name}: weights must be 'rtn' or 'gptq', got {s['weights']!r}")
+    if s['act'] not in ('dynamic', 'static', 'none'):
+        raise ValueError(f"{name}: act must be 'dynamic', 'static' or 'none', got {s['act']!r}")
     if s['act'] == 'none': s['abits'] = 16
     for b in ('wbits', 'abits'):
         if s[b] != 16:
@@ -119,35 +137,44 @@ def resolve_layer(cfg:QuantConfig, name:str, in_features:int) -> dict:
 def resolve(cfg:QuantConfig, model) -> dict[str, dict]:
     "Effective settings of every quantized layer of `model`."
     if cfg.weights not in ('rtn', 'gptq'): raise ValueError(f"weights must be 'rtn' or 'gptq', got {cfg.weights!r}")
-    if cfg.sequential not in SEQUENTIAL: raise ValueError(f"sequential must be one of {SEQUENTIAL}, got {cfg.sequential!r}")
+    if cfg.sequential not in SEQUENTIAL:
+        raise ValueError(f"sequential must be one of {SEQUENTIAL}, got {cfg.sequential!r}")
     if cfg.clip not in ('minmax', 'mse'): raise ValueError(f"clip must be 'minmax' or 'mse', got {cfg.clip!r}")
-    if cfg.smooth not in (None, 'smoothquant', 'ptq4dit'): raise ValueError(f"smooth must be None, 'smoothquant' or 'ptq4dit', got {cfg.smooth!r}")
+    if cfg.smooth not in (None, 'smoothquant', 'ptq4dit'):
+        raise ValueError(f"smooth must be None, 'smoothquant' or 'ptq4dit', got {cfg.smooth!r}")
     if not 0 < cfg.alpha < 1: raise ValueError(f"alpha must lie strictly between 0 and 1, got {cfg.alpha}")
     names = quant_layers(model)
     unknown = set(cfg.layers) - set(names)
-    if unknown: raise ValueError(f"config names layers this model does not have: {sorted(unknown)[:5]} (it has {len(names)} layers, e.g. {next(iter(names))})")
+    if unknown:
+        raise ValueError(f"config names layers this model does not have: {sorted(unknown)[:5]} (it has {len(names)} "
+                         f"layers, e.g. {next(iter(names))})")
     return {n: resolve_layer(cfg, n, layer_in_features(model, n)) for n in names}
 
 # %% ../nbs/10_qmodel.ipynb #4ddd4147
 class ActQuant(nn.Module):
     "Input quantizer of a linear layer: dynamic per (token, group) or static per group, after optional smoothing."
     def __init__(self, bits:int, group, sym:bool=False, mode:str='dynamic', n_in:int|None=None):
-        super().__init__(); self.bits, self.group, self.sym, self.mode, self.n_in = check_bits(bits), group, sym, mode, n_in
+        super().__init__()
+        self.bits, self.group, self.sym, self.mode, self.n_in = check_bits(bits), group, sym, mode, n_in
         if mode not in ('dynamic', 'static'): raise ValueError(f"mode must be 'dynamic' or 'static', got {mode!r}")
         self.observe, self._memo, self.consumers = False, None, 1     # consumers: how many linears share this input
         self.register_buffer('smooth', None)      # per-channel smoothing factors, when a method sets them
         if mode == 'static':      # one range per group, empty (inf, -inf) until observed
             if n_in is None: raise ValueError("a static activation quantizer needs n_in (its input width)")
             ng = n_in // block_size((1, n_in), group)[1]
-            self.register_buffer('lo', torch.full((1, ng), float('inf'))); self.register_buffer('hi', torch.full((1, ng), -float('inf')))
+            self.register_buffer('lo', torch.full((1, ng), float('inf')))
+            self.register_buffer('hi', torch.full((1, ng), -float('inf')))
 
     def set_smooth(self, s:torch.Tensor):
         "Divide inputs by `s` (per channel) before quantizing; the layer's weights carry the factor `s`."
-        self.register_buffer('smooth', s.detach().float().clone()); self._memo = None
+        self.register_buffer('smooth', s.detach().float().clone())
+        self._memo = None
 
     def set_range(self, lo:torch.Tensor, hi:torch.Tensor):
         "Fix the static range of each group."
-        self.lo.copy_(lo.reshape(self.lo.shape)); self.hi.copy_(hi.reshape(self.hi.shape)); self._memo = None
+        self.lo.copy_(lo.reshape(self.lo.shape))
+        self.hi.copy_(hi.reshape(self.hi.shape))
+        self._memo = None
 
     def _static_block(self, x2): return (x2.shape[0], block_size(x2.shape, self.group)[1])
 
@@ -159,9 +186,13 @@ class ActQuant(nn.Module):
         if self.smooth is not None: x = x / self.smooth.to(x.dtype)
         x2 = x.reshape(-1, x.shape[-1])
         if self.mode == 'dynamic': return fake_quant(x2, self.bits, self.group, self.sym).reshape(x.shape)
-        if self.observe: self._observe(x2); return x
-        if torch.isinf(self.lo).any(): raise RuntimeError("static activation quantizer has no range: calibrate it first (observe=True)")
-        s, z = qparams_from_range(self.lo, self.hi, self.bits, self.sym); blk = self._static_block(x2)
+        if self.observe:
+            self._observe(x2)
+            return x
+        if torch.isinf(self.lo).any():
+            raise RuntimeError("static activation quantizer has no range: calibrate it first (observe=True)")
+        s, z = qparams_from_range(self.lo, self.hi, self.bits, self.sym)
+        blk = self._static_block(x2)
         return quant_dequant(x2, s, z, self.bits, blk, self.sym).reshape(x.shape)
 
     def forward(self, x):
@@ -175,9 +206,12 @@ class ActQuant(nn.Module):
         return out
 
     def _apply(self, fn, *args, **kwargs):   # a move (.to(device)) drops the shared-input memo
-        self._memo = None; return super()._apply(fn, *args, **kwargs)
+        self._memo = None
+        return super()._apply(fn, *args, **kwargs)
 
-    def extra_repr(self): return f"bits={self.bits}, group={self.group}, sym={self.sym}, mode={self.mode}, smooth={self.smooth is not None}"
+    def extra_repr(self):
+        return (f"bits={self.bits}, group={self.group}, sym={self.sym}, mode={self.mode}, "
+                f"smooth={self.smooth is not None}")
 
 # %% ../nbs/10_qmodel.ipynb #cae00742
 class QLinear(nn.Module):
@@ -186,7 +220,10 @@ class QLinear(nn.Module):
         super().__init__()
         self.in_features, self.out_features, self.act = linear.in_features, linear.out_features, act
         self.bias = None if linear.bias is None else nn.Parameter(linear.bias.detach().clone(), requires_grad=False)
-        if wq is None: self.weight = nn.Parameter((linear.weight if weight is None else weight).detach().clone(), requires_grad=False); self.wbits = 16
+        if wq is None:
+            self.weight = nn.Parameter((linear.weight if weight is None else weight).detach().clone(),
+                                       requires_grad=False)
+            self.wbits = 16
         else: self.set_weight(wq)
         self._w = None
 
@@ -194,8 +231,10 @@ class QLinear(nn.Module):
         "Store codes from `quantize`/`gptq_quantize` ({q, scale, zero, block, bits, sym})."
         off = 2 ** (wq['bits'] - 1) if wq['sym'] else 0
         self.register_buffer('qweight', (wq['q'].to(torch.int16) + off).to(torch.uint8))
-        self.register_buffer('scale', wq['scale'].float()); self.register_buffer('zero', wq['zero'].float() + off)
-        self.wbits, self.wsym, self.block = wq['bits'], wq['sym'], tuple(wq['block']); self._w = None
+        self.register_buffer('scale', wq['scale'].float())
+        self.register_buffer('zero', wq['zero'].float() + off)
+        self.wbits, self.wsym, self.block = wq['bits'], wq['sym'], tuple(wq['block'])
+        self._w = None
 
     def dequant_weight(self) -> torch.Tensor:
         if self.wbits == 16: return self.weight
@@ -213,39 +252,47 @@ class QLinear(nn.Module):
         if self.wbits == 16: return b + self.weight.numel() * 4
         return b + packed_bytes(self.qweight.numel(), self.scale.numel(), self.wbits, self.wsym)
 
-    def _apply(self, fn, *args, **kwargs):   # a move (.to(device)) drops the cached dequantized weight, made again there
-        self._w = None; return super()._apply(fn, *args, **kwargs)
+    def _apply(self, fn, *args,
+               **kwargs):   # a move (.to(device)) drops the cached dequantized weight, made again there
+        self._w = None
+        return super()._apply(fn, *args, **kwargs)
 
-    def extra_repr(self): return f"{self.in_features}, {self.out_features}, wbits={self.wbits}, block={getattr(self, 'block', None)}"
+    def extra_repr(self):
+        return f"{self.in_features}, {self.out_features}, wbits={self.wbits}, block={getattr(self, 'block', None)}"
 
 # %% ../nbs/10_qmodel.ipynb #487698db
 def rtn_weight(W:torch.Tensor, bits:int, group, sym:bool=False, clip:str='minmax') -> dict:
     "Round-to-nearest codes of a weight (min/max or MSE-searched ranges), in the layout `QLinear.set_weight` takes."
-    blk = block_size(W.shape, group); s, z = (mse_qparams if clip == 'mse' else choose_qparams)(W, bits, blk, sym)
+    blk = block_size(W.shape, group)
+    s, z = (mse_qparams if clip == 'mse' else choose_qparams)(W, bits, blk, sym)
     return dict(q=quantize(W, s, z, bits, blk, sym), scale=s, zero=z, block=blk, bits=bits, sym=sym)
 
 # %% ../nbs/10_qmodel.ipynb #464d08f5
 def _set_module(model, path:str, mod:nn.Module):
-    parent, _, leaf = path.rpartition('.'); setattr(model.get_submodule(parent), leaf, mod)
+    parent, _, leaf = path.rpartition('.')
+    setattr(model.get_submodule(parent), leaf, mod)
 
 def _act_for(s:dict, n_in:int):
     return None if s['abits'] == 16 else ActQuant(s['abits'], s['agroup'], s['asym'], s['act'], n_in)
 
 def _slice_rows(r:dict, r0:int, r1:int) -> dict:
     "Rows r0:r1 of stacked quantized weights (a per-tensor grid stays shared, with a block of the slice's height)."
-    if r['block'][0] == 1: return dict(r, q=r['q'][r0:r1].clone(), scale=r['scale'][r0:r1].clone(), zero=r['zero'][r0:r1].clone())
+    if r['block'][0] == 1:
+        return dict(r, q=r['q'][r0:r1].clone(), scale=r['scale'][r0:r1].clone(), zero=r['zero'][r0:r1].clone())
     return dict(r, q=r['q'][r0:r1].clone(), block=(r1 - r0, r['block'][1]))
 
 def _weights_for(W:torch.Tensor, outs:list, s:dict, H=None, percdamp:float=0.01, clip:str='minmax') -> list:
     "Quantized weights of linears sharing one input, stacked as `W` (so GPTQ sees one matrix), split by `outs` rows."
     if s['wbits'] == 16: return [None] * len(outs)
-    r = rtn_weight(W, s['wbits'], s['wgroup'], s['wsym'], clip) if H is None else gptq_quantize(W, H, s['wbits'], s['wgroup'], s['wsym'], percdamp)
+    r = rtn_weight(W, s['wbits'], s['wgroup'], s['wsym'],
+                   clip) if H is None else gptq_quantize(W, H, s['wbits'], s['wgroup'], s['wsym'], percdamp)
     ends = torch.tensor(outs).cumsum(0).tolist()
     return [_slice_rows(r, r1 - o, r1) for o, r1 in zip(outs, ends)]
 
 def _swap_layer(model, paths:list, s:dict, act:ActQuant|None, H=None, percdamp:float=0.01, clip:str='minmax', W=None):
     "Replace the linears at `paths` by QLinears sharing the input quantizer `act` (weights `W` if given: smoothed)."
-    linears = [model.get_submodule(p) for p in paths]; outs = [l.out_features for l in linears]
+    linears = [model.get_submodule(p) for p in paths]
+    outs = [l.out_features for l in linears]
     W = torch.cat([l.weight.detach() for l in linears]) if W is None else W
     if act is not None: act.consumers = len(paths)
     for p, l, wq, w in zip(paths, linears, _weights_for(W, outs, s, H, percdamp, clip), W.split(outs)):
@@ -255,17 +302,23 @@ def _swap_layer(model, paths:list, s:dict, act:ActQuant|None, H=None, percdamp:f
 def calib_batches(calib:dict, batch_size:int=64) -> list:
     "The calibration set {'x', 't', 'y'} as a list of (x, t, y) batches."
     if not {'x', 't', 'y'} <= set(calib): raise ValueError(f"a calibration set needs keys x, t, y; got {sorted(calib)}")
-    n = len(calib['x']); return [(calib['x'][i:i + batch_size], calib['t'][i:i + batch_size], calib['y'][i:i + batch_size]) for i in range(0, n, batch_size)]
+    n = len(calib['x'])
+    return [(calib['x'][i:i + batch_size], calib['t'][i:i + batch_size],
+             calib['y'][i:i + batch_size]) for i in range(0, n, batch_size)]
 
 class _InputStats:
     "What calibration passes record about one layer's input: Hessian, per-sample channel min/max, a sample of rows."
     def __init__(self, n_in:int, hessian:bool, keep_rows:int=0):
-        self.H = Hessian(n_in) if hessian else None; self.cmin, self.cmax, self.rows, self.keep = [], [], [], keep_rows
+        self.H = Hessian(n_in) if hessian else None
+        self.cmin, self.cmax, self.rows, self.keep = [], [], [], keep_rows
     def add(self, x:torch.Tensor):
         if self.H is not None: self.H.add(x)
         x3 = x.detach().float().reshape(x.shape[0], -1, x.shape[-1])
-        self.cmin.append(x3.amin(1)); self.cmax.append(x3.amax(1))
-        if self.keep: r = x3.reshape(-1, x3.shape[-1]); self.rows.append(r[::max(1, len(r) // self.keep)][:self.keep])
+        self.cmin.append(x3.amin(1))
+        self.cmax.append(x3.amax(1))
+        if self.keep:
+            r = x3.reshape(-1, x3.shape[-1])
+            self.rows.append(r[::max(1, len(r) // self.keep)][:self.keep])
     def channel_range(self) -> tuple[torch.Tensor, torch.Tensor]:
         "Per-sample, per-channel min and max, [samples, C]."
         return torch.cat(self.cmin), torch.cat(self.cmax)
@@ -279,14 +332,16 @@ def _observe_layers(model, jobs:list, run):
 
 def fp_input_stats(model, layers:list, calib:dict, batch_size:int=64, hessian=True, keep_rows:int=0) -> dict:
     "`_InputStats` of each quantized layer in `layers`, from one full-precision pass over the calibration set."
-    names = quant_layers(model); need_h = hessian if callable(hessian) else (lambda n: hessian)
+    names = quant_layers(model)
+    need_h = hessian if callable(hessian) else (lambda n: hessian)
     stats = {n: _InputStats(layer_in_features(model, n), need_h(n), keep_rows) for n in layers}
     _observe_layers(model, [(names[n][0], stats[n]) for n in layers],
                     lambda: [model(x, t, y) for x, t, y in calib_batches(calib, batch_size)])
     return stats
 
 def _needs_calibration(cfg:QuantConfig, R:dict) -> bool:
-    return cfg.weights == 'gptq' or cfg.smooth is not None or any(s['act'] == 'static' and s['abits'] != 16 for s in R.values())
+    static = any(s['act'] == 'static' and s['abits'] != 16 for s in R.values())
+    return cfg.weights == 'gptq' or cfg.smooth is not None or static
 
 # %% ../nbs/10_qmodel.ipynb #dff4a378
 def spearman(a:torch.Tensor, b:torch.Tensor) -> float:
@@ -301,8 +356,10 @@ def smoothing_factors(amax:torch.Tensor,      # [samples, C] activation abs max 
     if method == 'smoothquant': a = amax.amax(0)
     elif method == 'ptq4dit':
         if t is None: raise ValueError("PTQ4DiT smoothing needs the timestep of each calibration sample")
-        ts = t.unique(); at = torch.stack([amax[t == u].amax(0) for u in ts])
-        eta = torch.tensor([1 / (1 + spearman(x, wmax)) for x in at]); eta = eta / eta.sum()
+        ts = t.unique()
+        at = torch.stack([amax[t == u].amax(0) for u in ts])
+        eta = torch.tensor([1 / (1 + spearman(x, wmax)) for x in at])
+        eta = eta / eta.sum()
         a, alpha = (eta[:, None].float() * at).sum(0), 0.5
     else: raise ValueError(f"unknown smoothing {method!r} (smoothquant, ptq4dit)")
     return (a.clamp_min(1e-5) ** alpha / wmax.clamp_min(1e-5) ** (1 - alpha)).clamp_min(1e-5)
@@ -310,7 +367,8 @@ def smoothing_factors(amax:torch.Tensor,      # [samples, C] activation abs max 
 # %% ../nbs/10_qmodel.ipynb #cee624ac
 def _static_range(st:_InputStats, s:dict, sm, clip:str):
     "Per-group static range of a layer's (smoothed) input."
-    cmin, cmax = st.channel_range(); lo, hi = cmin.amin(0), cmax.amax(0)
+    cmin, cmax = st.channel_range()
+    lo, hi = cmin.amin(0), cmax.amax(0)
     if sm is not None: lo, hi = lo / sm, hi / sm
     g = block_size((1, len(lo)), s['agroup'])[1]
     if clip == 'mse':
@@ -320,12 +378,14 @@ def _static_range(st:_InputStats, s:dict, sm, clip:str):
 
 def _quantize_layer(model, paths:list, s:dict, cfg:QuantConfig, st:_InputStats|None, t:torch.Tensor|None):
     "Quantize the linears at `paths` (one shared input) from the statistics `st` of that input."
-    linears = [model.get_submodule(p) for p in paths]; act = _act_for(s, linears[0].in_features)
+    linears = [model.get_submodule(p) for p in paths]
+    act = _act_for(s, linears[0].in_features)
     W, sm, H = torch.cat([l.weight.detach() for l in linears]).float(), None, None
     if cfg.smooth is not None and act is not None:
         cmin, cmax = st.channel_range()
         sm = smoothing_factors(torch.maximum(cmin.abs(), cmax.abs()), W.abs().amax(0), cfg.smooth, cfg.alpha, t)
-        act.set_smooth(sm); W = W * sm
+        act.set_smooth(sm)
+        W = W * sm
     if act is not None and act.mode == 'static': act.set_range(*_static_range(st, s, sm, cfg.clip))
     if st is not None and st.H is not None:
         H = st.H.H if sm is None else st.H.H / (sm[:, None] * sm[None, :]).double()
@@ -335,7 +395,7 @@ def _quantize_layer(model, paths:list, s:dict, cfg:QuantConfig, st:_InputStats|N
 @torch.no_grad()
 def quantize_dit(model,                      # a diffusers DiTTransformer2DModel (left untouched)
                  config:QuantConfig|dict,    # what to quantize and how
-                 calib=None,                 # calibration set {'x','t','y'} (or a function returning it); GPTQ/static/smoothing need it
+                 calib=None,                 # calibration set {'x','t','y'}, or a function returning it (for GPTQ, ranges)
                  batch_size:int=64, progress:bool=True):
     "A quantized copy of `model` (the layers, quantizer and GPTQ of Q-DiT)."
     cfg = config if isinstance(config, QuantConfig) else QuantConfig.from_dict(config)
@@ -349,15 +409,18 @@ def quantize_dit(model,                      # a diffusers DiTTransformer2DModel
         calib = calib() if callable(calib) else calib
         keep = 1024 if cfg.clip == 'mse' else 0
         if cfg.sequential == 'none':     # every layer's inputs from the full-precision model, one pass
-            stats = fp_input_stats(q, list(names), calib, batch_size, lambda n: R[n]['weights'] == 'gptq' and R[n]['wbits'] != 16, keep)
+            stats = fp_input_stats(q, list(names), calib, batch_size,
+                                   lambda n: R[n]['weights'] == 'gptq' and R[n]['wbits'] != 16, keep)
             for n, paths in names.items(): _quantize_layer(q, paths, R[n], cfg, stats[n], calib['t'])
-            q.qdit_config = cfg.to_dict(); return q
+            q.qdit_config = cfg.to_dict()
+            return q
         batches = [(q.pos_embed(x), t, y) for x, t, y in calib_batches(calib, batch_size)]
         for i, blk in enumerate(tqdm(q.transformer_blocks, desc=f'quantize ({cfg.weights})', disable=not progress)):
             run = lambda: [blk(h, timestep=t, class_labels=y) for h, t, y in batches]
             layer_names = [f'blocks.{i}.{k}' for k in KINDS]
             for group in ([[n] for n in layer_names] if cfg.sequential == 'layer' else [layer_names]):
-                stats = {n: _InputStats(layer_in_features(q, n), R[n]['weights'] == 'gptq' and R[n]['wbits'] != 16, keep) for n in group}
+                stats = {n: _InputStats(layer_in_features(q, n), R[n]['weights'] == 'gptq' and R[n]['wbits'] != 16,
+                                        keep) for n in group}
                 _observe_layers(q, [(names[n][0], stats[n]) for n in group], run)
                 for n in group: _quantize_layer(q, names[n], R[n], cfg, stats[n], calib['t'])
             batches = [(o, t, y) for o, (_, t, y) in zip(run(), batches)]
@@ -370,23 +433,30 @@ def weight_bytes(model, float_bytes:int=4) -> float:
     if getattr(model, 'qdit_weight_bytes', None) is not None: return model.qdit_weight_bytes   # set by library methods
     ql = [m for m in model.modules() if isinstance(m, QLinear)]
     inside = {id(p) for m in ql for p in m.parameters()}
-    return sum(m.packed_bytes() for m in ql) + sum(p.numel() * float_bytes for p in model.parameters() if id(p) not in inside)
+    return sum(m.packed_bytes() for m in ql) + sum(
+        p.numel() * float_bytes for p in model.parameters() if id(p) not in inside
+    )
 
 def save_quantized(qmodel, path) -> Path:
     "Save a quantized DiT: base config, quantization config and the quantized state (safetensors)."
-    if not hasattr(qmodel, 'qdit_config'): raise ValueError("not a quantized model (quantize it with quantize_dit first)")
-    p = Path(path); p.mkdir(parents=True, exist_ok=True)
+    if not hasattr(qmodel, 'qdit_config'):
+        raise ValueError("not a quantized model (quantize it with quantize_dit first)")
+    p = Path(path)
+    p.mkdir(parents=True, exist_ok=True)
     save_model(qmodel, str(p/'quantized.safetensors'))          # handles the qkv linears' shared input quantizer
-    (p/'qdit_config.json').write_text(json.dumps(dict(base=dict(qmodel.config), quant=qmodel.qdit_config), indent=1, default=str))
+    (p/'qdit_config.json').write_text(json.dumps(dict(base=dict(qmodel.config), quant=qmodel.qdit_config), indent=1,
+                                                 default=str))
     return p
 
 def load_quantized(path):
     "Load a model saved by `save_quantized` (no calibration or quantization is run)."
     p = Path(path)
-    if not (p/'qdit_config.json').exists(): raise FileNotFoundError(f"{p} has no qdit_config.json: not a folder written by save_quantized")
+    if not (p/'qdit_config.json').exists():
+        raise FileNotFoundError(f"{p} has no qdit_config.json: not a folder written by save_quantized")
     meta = json.loads((p/'qdit_config.json').read_text())
     base = DiTTransformer2DModel.from_config({k: v for k, v in meta['base'].items() if not k.startswith('_')}).eval()
-    cfg = QuantConfig.from_dict(meta['quant']); R, names = resolve(cfg, base), quant_layers(base)
+    cfg = QuantConfig.from_dict(meta['quant'])
+    R, names = resolve(cfg, base), quant_layers(base)
     for n, paths in names.items():                       # structure only: values come from the file
         act = _act_for(R[n], layer_in_features(base, n))
         if act is not None and cfg.smooth is not None: act.set_smooth(torch.ones(act.n_in))
@@ -394,44 +464,59 @@ def load_quantized(path):
     load_model(base, str(p/'quantized.safetensors'), strict=True)
     for m in base.modules():
         if isinstance(m, QLinear): m._w = None
-    base.qdit_config = cfg.to_dict(); return base
+    base.qdit_config = cfg.to_dict()
+    return base
 
 # %% ../nbs/10_qmodel.ipynb #99eae67b
 def xl_calibration(n:int=256, resolution:int=256, seed:int=0) -> dict:
     "Random (x_t, t, y) of DiT-XL/2's shapes, for timing GPTQ on a randomly initialised XL model."
-    g = torch.Generator().manual_seed(seed); s = resolution // 8
+    g = torch.Generator().manual_seed(seed)
+    s = resolution // 8
     return dict(x=torch.randn(n, 4, s, s, generator=g), t=torch.randint(0, 1000, (n,), generator=g),
                 y=torch.randint(0, 1000, (n,), generator=g))
 
-def bench_gptq_xl(depth:int=28, n_calib:int=256, wbits:int=4, abits:int=8, group:int=128, seed:int=0, progress:bool=True) -> dict:
+def bench_gptq_xl(depth:int=28, n_calib:int=256, wbits:int=4, abits:int=8, group:int=128, seed:int=0,
+                  progress:bool=True) -> dict:
     "Wall time and peak memory (process max RSS) of GPTQ W4A8 on a random DiT-XL/2-shaped model."
-    m = build_dit(dit_xl_config(depth=depth), seed=seed).eval(); cal = xl_calibration(n_calib, seed=seed)
+    m = build_dit(dit_xl_config(depth=depth), seed=seed).eval()
+    cal = xl_calibration(n_calib, seed=seed)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    q = quantize_dit(m, QuantConfig(wbits, abits, group, group, weights='gptq', sequential='block'), calib=cal, progress=progress)
+    q = quantize_dit(m, QuantConfig(wbits, abits, group, group, weights='gptq', sequential='block'), calib=cal,
+                     progress=progress)
     wall = time.perf_counter() - t0
-    return dict(depth=depth, n_calib=n_calib, wbits=wbits, abits=abits, group=group, sequential='block', quant_wall_s=wall,
-                peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, rss_before_gb=rss0 / 2**20,
-                fp32_weight_mb=weight_bytes(m) / 2**20, quant_weight_mb=weight_bytes(q) / 2**20,
-                threads=torch.get_num_threads(), versions=versions())
+    return dict(depth=depth, n_calib=n_calib, wbits=wbits, abits=abits, group=group, sequential='block',
+                quant_wall_s=wall, peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+                rss_before_gb=rss0 / 2**20, fp32_weight_mb=weight_bytes(m) / 2**20,
+                quant_weight_mb=weight_bytes(q) / 2**20, threads=torch.get_num_threads(), versions=versions())
 
 # %% ../nbs/10_qmodel.ipynb #5b6b5961
 def bench_act_quant(tokens:int=200 * 49, widths=(256, 1024), group:int=32, bits:int=8, repeats:int=10,
                     model=None, n:int=100, steps:int=4) -> dict:
     "Seconds per call of fused vs two-step fake quantization, and (given a model) of FP vs dynamic W4A8 sampling."
     def best(f):
-        f(); ts = []
-        for _ in range(repeats): t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+        f()
+        ts = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t)
         return min(ts)
     out = dict(tokens=tokens, group=group, bits=bits, threads=torch.get_num_threads(), versions=versions(), widths={})
     for C in widths:
-        x = torch.randn(tokens, C); blk = block_size(x.shape, group); s, z = choose_qparams(x, bits, blk)
-        two = best(lambda: dequantize(quantize(x, s, z, bits, blk), s, z, blk)); one = best(lambda: quant_dequant(x, s, z, bits, blk))
+        x = torch.randn(tokens, C)
+        blk = block_size(x.shape, group)
+        s, z = choose_qparams(x, bits, blk)
+        two = best(lambda: dequantize(quantize(x, s, z, bits, blk), s, z, blk))
+        one = best(lambda: quant_dequant(x, s, z, bits, blk))
         out['widths'][C] = dict(two_step_s=two, fused_s=one, speedup=two / one)
     if model is not None:
         q = quantize_dit(model, QuantConfig(4, 8, group, group, act='dynamic', weights='rtn'), progress=False)
         t = {}
         for name, m in (('fp', model), ('w4a8_dynamic', q)):
-            t0 = time.perf_counter(); sample(m, n=n, seed=0, steps=steps, progress=False); t[name] = time.perf_counter() - t0
-        out['sampling'] = dict(n=n, steps=steps, fp_s=t['fp'], w4a8_dynamic_s=t['w4a8_dynamic'], ratio=t['w4a8_dynamic'] / t['fp'])
+            t0 = time.perf_counter()
+            sample(m, n=n, seed=0, steps=steps, progress=False)
+            t[name] = time.perf_counter() - t0
+        out['sampling'] = dict(n=n, steps=steps, fp_s=t['fp'], w4a8_dynamic_s=t['w4a8_dynamic'],
+                               ratio=t['w4a8_dynamic'] / t['fp'])
     return out

@@ -53,7 +53,8 @@ def qparams_from_range(lo:torch.Tensor, hi:torch.Tensor, bits:int, sym:bool=Fals
     s = (hi - lo).clamp_min(eps) / (2 ** bits - 1)
     return s, (-lo / s).round().clamp(0, 2 ** bits - 1)
 
-def choose_qparams(x:torch.Tensor, bits:int, block, sym:bool=False, eps:float=1e-8) -> tuple[torch.Tensor, torch.Tensor]:
+def choose_qparams(x:torch.Tensor, bits:int, block, sym:bool=False,
+                   eps:float=1e-8) -> tuple[torch.Tensor, torch.Tensor]:
     "Scale and zero point (shape: number of blocks along each axis) for min/max quantization of `x`."
     check_bits(bits)
     xs = _split(x.float(), block)

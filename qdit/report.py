@@ -32,67 +32,85 @@ __all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIF
 # %% ../nbs/19_report.ipynb #18932c84
 def _na_note(recs:list) -> list:
     "A line naming the rows a method cannot run, with its reason (empty when there are none)."
-    na = {(r['setting'], r['method']): r['na'] for r in recs if r.get('tag') == 'results' and r.get('na') not in (None, NOT_RUN)}
+    na = {(r['setting'],
+           r['method']): r['na'] for r in recs if r.get('tag') == 'results' and r.get('na') not in (None, NOT_RUN)}
     return ['', 'n/a: ' + '; '.join(f"{LABELS[m]} at {s} ({why})" for (s, m), why in na.items()) + '.'] if na else []
 
-def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True, realisations:list|None=None,
-                   layers:dict|None=None, steps:dict|None=None, shifts:dict|None=None,
+def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True,
+                   realisations:list|None=None, layers:dict|None=None, steps:dict|None=None, shifts:dict|None=None,
                    device:dict|None=None, figure:str|None=None) -> str:
-    "A RESULTS.md results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if asked)."
+    """A RESULTS.md results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if
+    asked)."""
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
     todo = [r for r in recs if r.get('na') == NOT_RUN]
     dn = device_note(recs, device)
     caveat = ([f"**Quick protocol ({ns[0]} samples per row): at this size FID is dominated by sampling noise (several "
-               "quantized rows score below full precision, which no quantizer can really do), so the FID columns show that every "
-               "method runs, not how they rank; the paired columns (FID to FP, PSNR to FP) do rank them. `make reproduce "
-               "PROTOCOL=full` (1,000 samples, 3 seeds) is the FID comparison.**", '']
+               "quantized rows score below full precision, which no quantizer can really do), so the FID columns "
+               "show that every method runs, not how they rank; the paired columns (FID to FP, PSNR to FP) do rank "
+               "them. `make reproduce PROTOCOL=full` (1,000 samples, 3 seeds) is the FID comparison.**", '']
               if ns and ns[0] < 1000 else [])
     if todo:
         stored = sum('metrics' in r for r in recs)
-        caveat += [f"**In progress: {stored} of {stored + len(todo)} evaluations of this protocol are stored; the rows below are "
-                   "those. The rest are not run yet (`make reproduce PROTOCOL=full` or `qdit_results --next K` resumes them).**", '']
-    parts = caveat + ["Embedded model, DDIM 50 steps, CFG 1.5, paired seeds; FID/sFID/IS/Precision/Recall in the reference "
-             "classifier's feature space (lower FID is better). *FID to FP*, *PSNR to FP* and *same class as FP* compare each "
-             "quantized sample with the full-precision sample drawn from the same noise and label (0, higher, 1 is perfect): "
-             "unlike FID they cannot improve by chance, so they rank methods even where FID's sampling noise does not. *quant.* is the "
-             "wall time of quantizing, without loading or drawing the calibration set (timed apart, `calib_wall_s` in the record); "
-             "a * marks times from older records that include it.", '', results_table(recs), *_na_note(recs), '',
+        caveat += [f"**In progress: {stored} of {stored + len(todo)} evaluations of this protocol are stored; the "
+                   "rows below are those. The rest are not run yet (`make reproduce PROTOCOL=full` or `qdit_results "
+                   "--next K` resumes them).**", '']
+    parts = caveat + ["Embedded model, DDIM 50 steps, CFG 1.5, paired seeds; FID/sFID/IS/Precision/Recall in the "
+                      "reference "
+             "classifier's feature space (lower FID is better). *FID to FP*, *PSNR to FP* and *same class as FP* "
+             "compare each quantized sample with the full-precision sample drawn from the same noise and label (0, "
+             "higher, 1 is perfect): unlike FID they cannot improve by chance, so they rank methods even where FID's "
+             "sampling noise does not. *quant.* is the wall time of quantizing, without loading or drawing the "
+             "calibration set (timed apart, `calib_wall_s` in the record); a * marks times from older records that "
+             "include it.", '', results_table(recs), *_na_note(recs), '',
              *([f'![FID and FID to FP of each method at each setting]({figure})', ''] if figure else []),
-             "**FID against full precision, paired by seed** (each row's FID over the full-precision FID of the same seed; pairing "
+             "**FID against full precision, paired by seed** (each row's FID over the full-precision FID of the same "
+             "seed; pairing "
              "removes the seed-to-seed spread that the mean ± std columns above carry):", '', fp_ratio_table(recs), '',
-             *(["**One configuration, several GPTQ realisations.** These full-protocol records quantize with exactly the per-layer "
-                "configuration of the Q-DiT row (compared on their resolved configurations), calibration seed 0, on different days: "
-                "GPTQ's codes follow the host's float summation order, and FID to FP moves with the realisation by more than its "
-                "seed spread (16_anatomy says how this was traced to the host):", '', realisation_table(realisations), '']
-               if realisations and len({(r['setting'], r['day']) for r in realisations}) > len({r['setting'] for r in realisations}) else []),
+             *(["**One configuration, several GPTQ realisations.** These full-protocol records quantize with exactly "
+                "the per-layer configuration of the Q-DiT row (compared on their resolved configurations), "
+                "calibration seed 0, on different days: GPTQ's codes follow the host's float summation order, and FID "
+                "to FP moves with the realisation by more than its seed spread (16_anatomy says how this was traced "
+                "to the host):", '', realisation_table(realisations),
+                '']
+               if realisations and len({(r['setting'], r['day']) for r in realisations})
+               > len({r['setting'] for r in realisations}) else []),
              *([dn, ''] if dn else []),
              '**Ablation ladder**', '',
              ladder_table(recs)]
     if paper:
-        parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with the rows "
-                        "above):", '', paper_table(), '', 'Paper ablation (FID): ' + ', '.join(f'{a} {b}' for a, b in PAPER_LADDER) + '.']
+        parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with "
+                      "the rows "
+                        "above):", '', paper_table(), '', 'Paper ablation (FID): ' + ', '.join(f'{a} {b}' for a,
+                                                                                               b in PAPER_LADDER) + '.']
     if anatomy and anatomy['records']:
-        parts += ['', f"**Why real-data FID and fidelity to FP disagree** (seed 0, {anatomy['records'][0]['n']} samples): FID split into its "
-                  "mean and covariance terms, the spread Tr(Σ) of the samples' features, and the full-precision samples with i.i.d. "
-                  "pixel noise of a given PSNR (unstructured error of that size) for comparison. The last two columns split each "
-                  "sample's feature error to its full-precision twin (mean squared distance) into the part every sample shares, "
-                  "which moves the whole set (FID to FP's mean term), and the part that differs per sample. The last column is the "
-                  "cosine between that shared shift and the full-precision samples' gap to real data (μ_r − μ_FP): positive moves "
-                  "the set toward real data, negative away (the mean term moves by exactly the common error − 2 shift·gap).", '',
+        parts += ['', f"**Why real-data FID and fidelity to FP disagree** (seed 0, {anatomy['records'][0]['n']} "
+                      "samples): FID split into its "
+                  "mean and covariance terms, the spread Tr(Σ) of the samples' features, and the full-precision "
+                  "samples with i.i.d. pixel noise of a given PSNR (unstructured error of that size) for comparison. "
+                  "The last two columns split each sample's feature error to its full-precision twin (mean squared "
+                  "distance) into the part every sample shares, which moves the whole set (FID to FP's mean term), "
+                  "and the part that differs per sample. The last column is the cosine between that shared shift and "
+                  "the full-precision samples' gap to real data (μ_r − μ_FP): positive moves the set toward real "
+                  "data, negative away (the mean term moves by exactly the common error − 2 shift·gap).", '',
                   anatomy_table(anatomy['records'], anatomy['noise'])]
     if shifts and any(r.get('shift_cos') is not None for r in shifts['records']):
-        parts += ['', "**Which way the shared shift points, seed by seed** (every W4 record whose samples were kept, against the "
-                  "full-precision samples of its seed): the change in FID's mean term is exactly the shared shift's size plus "
-                  "its cross term with the full-precision samples' gap to real data: a shift against the gap (negative cosine) "
-                  "always raises it, one along the gap lowers it once the cross term outweighs the shift's size.", '',
+        parts += ['', "**Which way the shared shift points, seed by seed** (every W4 record whose samples were kept, "
+                      "against the "
+                  "full-precision samples of its seed): the change in FID's mean term is exactly the shared shift's "
+                  "size plus its cross term with the full-precision samples' gap to real data: a shift against the "
+                  "gap (negative cosine) always raises it, one along the gap lowers it once the cross term outweighs "
+                  "the shift's size.", '',
                   shift_table(shifts['records'])]
     if layers: parts += ['', layer_error_note(layers)]
     if steps: parts += ['', step_error_note(steps)]
     if bench:
-        parts += ['', f"GPTQ W{bench['wbits']}A{bench['abits']} (g={bench['group']}) of a randomly initialised DiT-XL/2-shaped "
-                        f"model ({bench['depth']} blocks, {bench['n_calib']} calibration samples, sequential='{bench['sequential']}', "
+        parts += ['', f"GPTQ W{bench['wbits']}A{bench['abits']} (g={bench['group']}) of a randomly initialised "
+                      "DiT-XL/2-shaped "
+                        f"model ({bench['depth']} blocks, {bench['n_calib']} calibration samples, "
+                        f"sequential='{bench['sequential']}', "
                         f"{bench['threads']} threads): **{bench['quant_wall_s'] / 60:.1f} min**, peak memory (max RSS) "
-                        f"**{bench['peak_rss_gb']:.1f} GiB**; weights {bench['fp32_weight_mb']:.0f} MiB fp32 → {bench['quant_weight_mb']:.0f} MiB."]
+                        f"**{bench['peak_rss_gb']:.1f} GiB**; weights {bench['fp32_weight_mb']:.0f} MiB fp32 → "
+                        f"{bench['quant_weight_mb']:.0f} MiB."]
     return '\n'.join(parts)
 
 FULL_FIGURE = 'figures/fid_by_method_full.png'   # made by the 'Running it' cells from the stored full-protocol records
@@ -106,10 +124,13 @@ def pending_note(name:str) -> str:
     "The results block of a protocol with no stored record of the shipped model."
     cmd = 'make reproduce' + ('' if name == 'quick' else f' PROTOCOL={name}')
     return (f"Not measured on the shipped model yet ({name} protocol): `{cmd}` runs it, or `qdit_results --next K` "
-            "K jobs at a time. The previous embedded model's tables are archived in [RESULTS_8k.md](data/results/archive_8k/RESULTS_8k.md).")
+            "K jobs at a time. The previous embedded model's tables are archived in "
+            "[RESULTS_8k.md](data/results/archive_8k/RESULTS_8k.md).")
 
 def update_results_blocks(done:dict|None=None, results=None, path=None) -> dict:
-    "Regenerate the RESULTS.md results blocks (quick and full protocol) from the stored records, computing nothing: {block: changed}. `done` maps a protocol name to records to use instead of its stored ones (a run's own, with its 'n/a' rows)."
+    """Regenerate the RESULTS.md results blocks (quick and full protocol) from the stored records, computing nothing:
+    {block: changed}. `done` maps a protocol name to records to use instead of its stored ones (a run's own, with its
+    'n/a' rows)."""
     done, out = done or {}, {}
     for name, block in (('quick', 'results'), ('full', 'results-full')):
         rs = done[name] if name in done else protocol_records(name, results)
@@ -119,11 +140,12 @@ def update_results_blocks(done:dict|None=None, results=None, path=None) -> dict:
         full = name == 'full'
         art = lambda f, here=True: stored_artefact(f) if here else None
         real = realisation_rows(_shipped(read_jsonl(results or results_path(RESULTS_FILE)))) if full else None
-        out[block] = update_block(block, results_readme(rs, art('bench_gptq_xl.json', full), art(f'fid_anatomy_{name}.json'),
-                                                         paper=name == 'quick', realisations=real, layers=art('layer_error_W4A4.json', full),
-                                                         steps=art('step_error_W4A4.json', full), shifts=art(f'fid_shift_{name}.json'),
-                                                         device=art('device_check_full.json', full),
-                                                         figure=FULL_FIGURE if full and proj_path(FULL_FIGURE).exists() else None), path)
+        figure = FULL_FIGURE if full and proj_path(FULL_FIGURE).exists() else None
+        text = results_readme(rs, art('bench_gptq_xl.json', full), art(f'fid_anatomy_{name}.json'),
+                              paper=name == 'quick', realisations=real, layers=art('layer_error_W4A4.json', full),
+                              steps=art('step_error_W4A4.json', full), shifts=art(f'fid_shift_{name}.json'),
+                              device=art('device_check_full.json', full), figure=figure)
+        out[block] = update_block(block, text, path)
     return out
 
 # %% ../nbs/19_report.ipynb #bced0f7f
@@ -131,7 +153,8 @@ def _job_name(j:dict) -> str:
     return f"{j['setting']} {j['method']} {j['seed']}" + (f" --rung '{j['rung']}'" if j.get('rung') else '')
 
 def pending_jobs(recs:list) -> list[dict]:
-    "The jobs among `protocol_records` rows that are not run yet, each once (a ladder rung that is also a results row is one job)."
+    """The jobs among `protocol_records` rows that are not run yet, each once (a ladder rung that is also a results row
+    is one job)."""
     seen, out = set(), []
     for r in recs:
         if r.get('na') != NOT_RUN: continue
@@ -143,18 +166,22 @@ def pending_jobs(recs:list) -> list[dict]:
 
 def find_job(jobs:list, setting:str, method:str, seed:int, rung:str|None=None) -> dict:
     "The job of `jobs` with this setting, method, seed (and ladder rung), or a ValueError naming the ones there are."
-    hit = [j for j in jobs if (j['setting'], j['method'], j['seed']) == (setting, method, seed) and (rung is None or j.get('rung') == rung)]
+    hit = [j for j in jobs if (j['setting'], j['method'], j['seed']) == (setting, method, seed)
+           and (rung is None or j.get('rung') == rung)]
     if not hit:
-        raise ValueError(f"no job {setting} {method} seed {seed}" + (f" rung {rung!r}" if rung else '') + " in this protocol; "
-                                 f"settings {sorted({j['setting'] for j in jobs})}, methods {sorted({j['method'] for j in jobs})}, "
-                                 f"seeds {sorted({j['seed'] for j in jobs})}, rungs {sorted({j['rung'] for j in jobs if j.get('rung')})}")
+        raise ValueError(f"no job {setting} {method} seed {seed}" + (f" rung {rung!r}" if rung else '')
+                         + " in this protocol; "
+                                 f"settings {sorted({j['setting'] for j in jobs})}, methods "
+                                 f"{sorted({j['method'] for j in jobs})}, seeds {sorted({j['seed'] for j in jobs})}, "
+                                 f"rungs {sorted({j['rung'] for j in jobs if j.get('rung')})}")
     return hit[0]
 
 def _row_summary(j:dict, r:dict) -> dict:
     "What `qdit_results` prints for job `j` and its row `r`."
     out = {k: j.get(k) for k in ('setting', 'method', 'seed', 'rung')}
     if 'na' in r: return dict(out, na=r['na'])
-    return dict(out, **{k: r['metrics'].get(k) for k in ('fid', 'fid_to_fp', 'psnr_to_fp')}, quant_wall_s=r.get('quant_wall_s'))
+    return dict(out, **{k: r['metrics'].get(k) for k in ('fid', 'fid_to_fp', 'psnr_to_fp')},
+                quant_wall_s=r.get('quant_wall_s'))
 
 @contextlib.contextmanager
 def job_claim(job:dict, P:dict, ps:Processes|None=None):
@@ -162,7 +189,8 @@ def job_claim(job:dict, P:dict, ps:Processes|None=None):
     another worker holds it. The claim is an operating-system file lock, so a worker killed with kill -9 drops it at
     once. Under `accelerate launch` the main process claims for all of them (the others always get False)."""
     ps = ps or Processes()
-    lock = FileLock(cache_path('claims', f"{key_hash(dict(job=job, n=P['n'], steps=P['steps']))}.lock", mkdir=True), timeout=0)
+    lock = FileLock(cache_path('claims', f"{key_hash(dict(job=job, n=P['n'], steps=P['steps']))}.lock", mkdir=True),
+                    timeout=0)
     held = False
     if ps.main:
         try:
@@ -178,8 +206,10 @@ def _pending(job:dict, P:dict, results) -> bool:
     return stored_jobs([job], P, results)[0].get('na') == NOT_RUN
 
 def qdit_results_cli(argv=None):
-    "Console script `qdit_results`: list, or run one or the next jobs of a results protocol (resumable, one record per job)."
-    p = _OneLineParser(prog='qdit_results', description='Run the jobs of the results protocol (15_results) one at a time.')
+    """Console script `qdit_results`: list, or run one or the next jobs of a results protocol (resumable, one record per
+    job)."""
+    p = _OneLineParser(prog='qdit_results',
+                       description='Run the jobs of the results protocol (15_results) one at a time.')
     p.add_argument('--protocol', choices=['test', 'quick', 'full'], default='full')
     act = p.add_mutually_exclusive_group()
     act.add_argument('--list', action='store_true', help='print stored, not-applicable and pending jobs (the default)')
@@ -187,8 +217,10 @@ def qdit_results_cli(argv=None):
     act.add_argument('--next', type=_positive(int), metavar='K', help='run the first K jobs not run yet')
     p.add_argument('--rung', default=None, help="with --job: a ladder rung, e.g. '+ group 32'")
     p.add_argument('--threads', type=_positive(int), default=None)
-    p.add_argument('--device', default=None, help="where sampling runs: 'cpu' (default) or 'cuda'; quantization and metrics stay on the CPU")
-    p.add_argument('--results', default=None, help='records file (default data/results/records.jsonl; only that one updates RESULTS.md)')
+    p.add_argument('--device', default=None,
+                   help="where sampling runs: 'cpu' (default) or 'cuda'; quantization and metrics stay on the CPU")
+    p.add_argument('--results', default=None,
+                   help='records file (default data/results/records.jsonl; only that one updates RESULTS.md)')
     p.add_argument('--quiet', action='store_true', help='no progress bar')
     a = p.parse_args(argv)
     P = results_protocol(a.protocol)
@@ -198,7 +230,8 @@ def qdit_results_cli(argv=None):
     recs = protocol_records(a.protocol, a.results)
     if a.job is None and a.next is None:
         todo, na = pending_jobs(recs), [r for r in recs if r.get('na') not in (None, NOT_RUN)]
-        print(f"{a.protocol} protocol: {sum('metrics' in r for r in recs)} rows stored, {len(na)} not applicable, {len(todo)} jobs not run yet")
+        print(f"{a.protocol} protocol: {sum('metrics' in r for r in recs)} rows stored, {len(na)} not applicable, "
+              f"{len(todo)} jobs not run yet")
         for r in na: print(f"  n/a  {_job_name(r)}: {r['na']}")
         for j in todo: print(f"  todo qdit_results --protocol {a.protocol} --job {_job_name(j)}")
         return
@@ -224,20 +257,24 @@ def qdit_results_cli(argv=None):
 # %% ../nbs/19_report.ipynb #a450e34f
 def note_run_time(kind:str, proto:str, seconds:float, path=None, readme:bool=True, new_records:int|None=None) -> dict:
     """Record a timed command (e.g. make reproduce) and regenerate RESULTS.md's timing block. `new_records`: how many
-    result records the run computed (0 = everything was reused from the cache), so cold and warm runs can be told apart."""
+    result records the run computed (0 = everything was reused from the cache), so cold and warm runs can be told apart.
+    """
     try:
-        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=proj_path(), capture_output=True, text=True).stdout.strip() or None
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=proj_path(), capture_output=True,
+                                text=True).stdout.strip() or None
     except OSError: commit = None
-    rec = dict(kind=kind, protocol=proto, wall_s=round(float(seconds), 1), cpus=os.cpu_count(), machine=platform.machine(),
-               notebooks=len(list(proj_path('nbs').glob('[0-9]*.ipynb'))), new_records=new_records, commit=commit,
+    rec = dict(kind=kind, protocol=proto, wall_s=round(float(seconds), 1), cpus=os.cpu_count(),
+               machine=platform.machine(), notebooks=len(list(proj_path('nbs').glob('[0-9]*.ipynb'))),
+               new_records=new_records, commit=commit,
                time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
     path = path or results_path('runs.jsonl')
     append_jsonl(rec, path)
     if readme:
-        rows = [[r['kind'], r['protocol'], r.get('notebooks', '-'), '-' if r.get('new_records') is None else r['new_records'],
-                 f"{r['wall_s'] / 60:.1f} min", r['cpus'], r.get('commit') or '-', r['time'][:10]] for r in read_jsonl(path)[-6:]]
-        update_block('runtime', markdown_table(['command', 'protocol', 'notebooks', 'records computed', 'wall time', 'CPU cores',
-                                                 'commit', 'date'], rows))
+        rows = [[r['kind'], r['protocol'], r.get('notebooks', '-'),
+                 '-' if r.get('new_records') is None else r['new_records'], f"{r['wall_s'] / 60:.1f} min", r['cpus'],
+                 r.get('commit') or '-', r['time'][:10]] for r in read_jsonl(path)[-6:]]
+        update_block('runtime', markdown_table(['command', 'protocol', 'notebooks', 'records computed', 'wall time',
+                                                'CPU cores', 'commit', 'date'], rows))
     return rec
 
 # %% ../nbs/19_report.ipynb #a9d2cb94
@@ -382,9 +419,8 @@ def packed_line(path=None) -> str:
     if not path.exists(): return ''
     r = load_json(path)['xl_w4_g128']
     return (f"On DiT-XL/2 shapes at W4 with groups of 128 the packed file is {r['file_bytes'] / 2 ** 20:.0f} MiB, "
-            f"{r['ratio_unique']:.3f} of the released fp32 checkpoint's parameters "
-            f"({r['ratio']:.3f} of diffusers' copy, "
-            "which repeats the embedders in every block).")
+            f"{r['ratio_unique']:.3f} of the released fp32 checkpoint's parameters ({r['ratio']:.3f} of diffusers' "
+            "copy, which repeats the embedders in every block).")
 
 # %% ../nbs/19_report.ipynb #06f868ac
 def render_readme(nb=None) -> str:
@@ -443,7 +479,8 @@ def keep_outputs(path, stamp:bool=True) -> int:
     return n
 
 def stale_outputs(path) -> list[str]:
-    "The cells of notebook `path` whose committed outputs were not produced by their current source (the first line of each)."
+    """The cells of notebook `path` whose committed outputs were not produced by their current source (the first line of
+    each)."""
     nb = json.loads(Path(path).read_text())
     return [''.join(c['source']).split('\n')[0] for c in nb['cells'] if c['cell_type'] == 'code' and c.get('outputs')
             and c['metadata'].get(OUTPUT_STAMP) != _source_sha(c)]

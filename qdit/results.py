@@ -48,8 +48,8 @@ def _opts(method:str, setting:str, group) -> dict:
     return dict(wbits=w, abits=a, **(dict(group=group) if method == 'qdit' else {}))
 
 def results_plan(P:dict) -> list[dict]:
-    """Seed-0 jobs: full precision and every setting x method; the ladder rungs on each of `ladder_seeds` (a rung that is
-    also a results row, on a seed that row has, is one record: same method and options)."""
+    """Seed-0 jobs: full precision and every setting x method; the ladder rungs on each of `ladder_seeds` (a rung that
+    is also a results row, on a seed that row has, is one record: same method and options)."""
     jobs = [dict(setting='FP', method='fp', options={}, seed=0, tag='results')]
     jobs += [dict(setting=s, method=m, options=_opts(m, s, P['group']), seed=0,
                   tag='results') for s in P['settings'] for m in P['methods']]
@@ -85,7 +85,8 @@ def run_jobs(jobs:list, P:dict, model=None, results=None, progress:bool=True) ->
     return out
 
 def stored_jobs(jobs:list, P:dict, results=None) -> list:
-    "The stored records of `jobs`, computing nothing (e.g. to regenerate tables); a job without one gets a 'not run yet' stub."
+    """The stored records of `jobs`, computing nothing (e.g. to regenerate tables); a job without one gets a 'not run
+    yet' stub."""
     out = []
     for j in jobs:
         try:
@@ -110,8 +111,10 @@ def protocol_records(name:str, results=None) -> list:
 # %% ../nbs/15_results.ipynb #0a397433
 def headline_jobs(done:list, P:dict) -> list[dict]:
     "Extra-seed jobs for FP, Q-DiT at W8A8/W4A8 and the best seed-0 baseline at W4A8."
-    rows = [('FP', 'fp', {})] + [(s, 'qdit', _opts('qdit', s, P['group'])) for s in ('W8A8', 'W4A8') if s in P['settings']]
-    base = [r for r in done if r.get('setting') == 'W4A8' and r.get('method') in BASELINES and 'metrics' in r and r.get('tag') == 'results']
+    rows = [('FP', 'fp',
+             {})] + [(s, 'qdit', _opts('qdit', s, P['group'])) for s in ('W8A8', 'W4A8') if s in P['settings']]
+    base = [r for r in done if r.get('setting') == 'W4A8' and r.get('method') in BASELINES and 'metrics' in r
+            and r.get('tag') == 'results']
     if base:
         b = min(base, key=lambda r: r['metrics']['fid'])
         rows.append(('W4A8', b['method'], _opts(b['method'], 'W4A8', P['group'])))
@@ -122,7 +125,8 @@ def headline_jobs(done:list, P:dict) -> list[dict]:
 def _fmt(s, m): return fmt_ms(s, m, 3 if m in ('precision', 'recall', 'accuracy', 'agreement_to_fp') else 2)
 
 def _quant_s(rs:list) -> str:
-    "Mean quantization wall time; '*' when a record's time includes getting the calibration set (stored before the two were timed apart)."
+    """Mean quantization wall time; '*' when a record's time includes getting the calibration set (stored before the two
+    were timed apart)."""
     old = any('calib_wall_s' not in r and r['method'] != 'fp' for r in rs)
     return f"{np.mean([r['quant_wall_s'] for r in rs]):.1f}" + ('*' if old else '')
 
@@ -147,15 +151,18 @@ def results_table(recs:list) -> str:
             rows.append([key[0], LABELS[key[1]], 'n/a'] + ['-'] * (len(METRICS) + len(PAIRED_METRICS) + 2))
             continue
         s = summarise(ok, METRICS + PAIRED_METRICS)
-        rows.append([key[0], LABELS[key[1]], f"{ok[0]['protocol']['n']} x {len(ok)}"] + [_fmt(s, m) for m in METRICS + PAIRED_METRICS] +
+        rows.append([key[0], LABELS[key[1]],
+                     f"{ok[0]['protocol']['n']} x {len(ok)}"] + [_fmt(s, m) for m in METRICS + PAIRED_METRICS] +
                     [f"{ok[0]['weight_bytes'] / 2**20:.2f}", _quant_s(ok)])
     return markdown_table(['setting', 'method', 'samples x seeds', 'FID', 'sFID', 'IS', 'Precision', 'Recall',
                            'class acc.', 'FID to FP', 'PSNR to FP (dB)', 'same class as FP', 'weights (MiB)',
                            'quant. (s)'], rows)
 
 def fp_ratio_table(recs:list) -> str:
-    "FID of each quantized row against full precision on the same seeds: difference and ratio per seed, mean ± std over the seeds both have."
-    fp = {r['protocol']['seed']: r['metrics']['fid'] for r in recs if r.get('tag') == 'results' and r.get('method') == 'fp' and 'metrics' in r}
+    """FID of each quantized row against full precision on the same seeds: difference and ratio per seed, mean ± std
+    over the seeds both have."""
+    fp = {r['protocol']['seed']: r['metrics']['fid'] for r in recs
+          if r.get('tag') == 'results' and r.get('method') == 'fp' and 'metrics' in r}
     rows = []
     for (st, m), rs in _row_groups(recs):
         pairs = [(r['metrics']['fid'],
@@ -174,7 +181,8 @@ def _paired_change(rs:list, prev:list, m:str) -> str:
     return f"{d['mean']:+.2f}" + (f" ± {d['std']:.2f}" if d['n'] > 1 else '')
 
 def ladder_table(recs:list) -> str:
-    "The ablation ladder: each rung's FID and FID to FP (mean ± std over its seeds) and their change from the rung before, paired by seed."
+    """The ablation ladder: each rung's FID and FID to FP (mean ± std over its seeds) and their change from the rung
+    before, paired by seed."""
     rows = []
     for s in SETTINGS:
         rungs = {}
@@ -187,7 +195,8 @@ def ladder_table(recs:list) -> str:
             ch = (lambda m: '') if prev is None else (lambda m: _paired_change(rs, prev, m))
             rows.append([s, rung, len(rs), _fmt(sm, 'fid'), ch('fid'), _fmt(sm, 'accuracy'), _fmt(sm, 'fid_to_fp'),
                          ch('fid_to_fp'),
-                         _fmt(sm, 'psnr_to_fp')]); prev = rs
+                         _fmt(sm, 'psnr_to_fp')])
+            prev = rs
     return markdown_table(['setting', 'rung', 'seeds', 'FID', 'FID change', 'class acc.', 'FID to FP',
                            'FID to FP change',
                            'PSNR to FP (dB)'], rows)
@@ -204,8 +213,10 @@ def paper_table() -> str:
 
 # %% ../nbs/15_results.ipynb #679d9351
 def realisation_rows(recs:list, model=None, settings=('W4A8', 'W4A4'), group:int=32) -> list[dict]:
-    "Full-protocol records (calibration seed 0, any tag) whose resolved per-layer configuration equals that of the Q-DiT results row of a setting: the same quantization, realised on different days."
-    full = [r for r in recs if r.get('method') == 'qdit' and r.get('quant_config') and r['protocol']['n'] == 1000 and not r.get('calib_seed')]
+    """Full-protocol records (calibration seed 0, any tag) whose resolved per-layer configuration equals that of the
+    Q-DiT results row of a setting: the same quantization, realised on different days."""
+    full = [r for r in recs if r.get('method') == 'qdit' and r.get('quant_config') and r['protocol']['n'] == 1000
+            and not r.get('calib_seed')]
     if not full: return []
     model = model if model is not None else load_dit()
     res = {}
@@ -216,7 +227,8 @@ def realisation_rows(recs:list, model=None, settings=('W4A8', 'W4A4'), group:int
         return res[r['key']]
     out = []
     for st in settings:
-        ref = [r for r in full if r.get('tag') == 'results' and all(r['options'].get(k) == v for k, v in _opts('qdit', st, group).items())]
+        ref = [r for r in full if r.get('tag') == 'results' and all(r['options'].get(k) == v for k,
+                                                                    v in _opts('qdit', st, group).items())]
         if not ref: continue
         out += [dict(setting=st, tag=r['tag'], seed=r['protocol']['seed'], day=r['time'][:10],
                      fid_to_fp=r['metrics']['fid_to_fp'],
@@ -239,8 +251,8 @@ METRIC_AXES = dict(fid='FID (classifier features)', fid_to_fp='FID to FP (paired
                    psnr_to_fp='PSNR to FP (dB)')
 
 def plot_fid_by_method(recs:list, settings=None, metrics=('fid',)):
-    """Each metric of each method at each setting, one panel per metric (mean over seeds, error bar = std); full precision's
-    FID as a line."""
+    """Each metric of each method at each setting, one panel per metric (mean over seeds, error bar = std); full
+    precision's FID as a line."""
     settings = settings or [s for s in SETTINGS if any(r.get('setting') == s and 'metrics' in r for r in recs)]
     methods = [m for m in (*BASELINES, 'qdit') if any(r.get('method') == m and 'metrics' in r for r in recs)]
     fig, axes = plt.subplots(len(metrics), 1, figsize=(1.2 + 1.3 * len(settings), 3.4 * len(metrics)), squeeze=False)
@@ -249,11 +261,13 @@ def plot_fid_by_method(recs:list, settings=None, metrics=('fid',)):
         for i, m in enumerate(methods):
             seen = False
             for j, s in enumerate(settings):
-                rs = [r for r in recs if r.get('setting') == s and r.get('method') == m and r.get('tag') == 'results' and 'metrics' in r]
+                rs = [r for r in recs if r.get('setting') == s and r.get('method') == m and r.get('tag') == 'results'
+                      and 'metrics' in r]
                 if not rs: continue
                 v = [r['metrics'][metric] for r in rs]
                 ax.bar(j + (i - len(methods) / 2 + 0.5) * w, np.mean(v), w, yerr=np.std(v) if len(v) > 1 else None,
-                       color=plt.cm.tab10(i), label=None if seen else LABELS[m]); seen = True
+                       color=plt.cm.tab10(i), label=None if seen else LABELS[m])
+                seen = True
         fp = {r['protocol']['seed']: r['metrics']['fid'] for r in recs if r.get('method') == 'fp' and 'metrics' in r}
         # one-seed rows are seed 0: compare them with seed 0, the several-seed rows with the mean
         if fp and metric == 'fid':

@@ -145,7 +145,8 @@ def _load_batch(prefix, b0:int, labels):
     if prefix is None or not _batch_path(prefix, b0).exists(): return None
     t = load_file(_batch_path(prefix, b0))
     if not torch.equal(t['labels'], labels.cpu()):
-        raise ValueError(f"{_batch_path(prefix, b0)} holds another run's batch (its labels differ): use another checkpoint prefix")
+        raise ValueError(f"{_batch_path(prefix, b0)} holds another run's batch (its labels differ): use another "
+                         "checkpoint prefix")
     return t['images']
 
 def clear_checkpoint(prefix) -> int:
@@ -177,7 +178,8 @@ class Processes:
 
     def share(self, items:list, fn) -> list:
         """`[fn(x) for x in items]`, split between the processes (this one computes every `world`-th item) and gathered
-        on every process in the order of `items`: each result is computed once, and every process ends with all of them."""
+        on every process in the order of `items`: each result is computed once, and every process ends with all of them.
+        """
         if self.world == 1: return [fn(x) for x in items]
         mine = [(i, fn(x)) for i, x in enumerate(items) if i % self.world == self.rank]
         parts = [None] * self.world

@@ -11,8 +11,8 @@ import torch
 from .core import key_hash, append_jsonl, read_jsonl, timer, numerics, by_protocol
 from .quant import quant_error
 from .gptq import gptq_quantize
-from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quantize_dit, rtn_weight, QLinear, ActQuant,
-                         fp_input_stats, _set_module, _slice_rows)
+from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quantize_dit, rtn_weight, QLinear,
+                         ActQuant, fp_input_stats, _set_module, _slice_rows)
 from tqdm.auto import tqdm
 from .metrics import load_classifier, load_reference_stats, extract_features, feature_stats, frechet_distance
 from .sampler import sample, paired_inputs, model_sample_shape, make_scheduler, denoise, guided_output, PROTOCOL
@@ -41,7 +41,8 @@ def search_space(model, candidates=(8, 16, 32, 64, 128)) -> dict[str, list[int]]
         C = layer_in_features(model, n)
         out[n] = [g for g in candidates if C % g == 0]
         if not out[n]:
-            raise ValueError(f"{n}: no candidate group size divides its {C} input channels (candidates {list(candidates)})")
+            raise ValueError(f"{n}: no candidate group size divides its {C} input channels (candidates "
+                             f"{list(candidates)})")
     return out
 
 def layer_costs(model) -> dict[str, int]:
@@ -78,10 +79,12 @@ def repair(genome:dict, space:dict, costs:dict, budget:float, rng:random.Random)
         g[n] = min(c for c in space[n] if c > g[n])
     return g
 
-def random_genome(space, costs, budget, rng): return repair({n: rng.choice(c) for n, c in space.items()}, space, costs, budget, rng)
+def random_genome(space, costs, budget, rng):
+    return repair({n: rng.choice(c) for n, c in space.items()}, space, costs, budget, rng)
 
 def mutate(genome, space, costs, budget, rng, p:float=0.1):
-    return repair({n: rng.choice(space[n]) if rng.random() < p else g for n, g in genome.items()}, space, costs, budget, rng)
+    return repair({n: rng.choice(space[n]) if rng.random() < p else g for n, g in genome.items()}, space, costs, budget,
+                  rng)
 
 def crossover(a, b, space, costs, budget, rng):
     return repair({n: (a if rng.random() < 0.5 else b)[n] for n in a}, space, costs, budget, rng)
@@ -120,17 +123,21 @@ class GenomeQuantizer:
             mods = [self.model.get_submodule(p) for p in paths]
             ends = np.cumsum([m.out_features for m in mods])
             r = self.cache[n, s['wgroup']] if s['wbits'] != 16 else None
-            act = None if s['abits'] == 16 else ActQuant(s['abits'], s['agroup'], s['asym'], 'dynamic', mods[0].in_features)
+            act = None if s['abits'] == 16 else ActQuant(s['abits'], s['agroup'], s['asym'], 'dynamic',
+                                                         mods[0].in_features)
             if act is not None: act.consumers = len(paths)          # qkv: one quantized input for the three linears
             for p, m, e in zip(paths, mods, ends):
-                _set_module(q, p, QLinear(m, None if r is None else _slice_rows(r, int(e - m.out_features), int(e)), act))
+                _set_module(q, p,
+                            QLinear(m, None if r is None else _slice_rows(r, int(e - m.out_features), int(e)), act))
         q.qdit_config = cfg.to_dict()
         return q
 
 # %% ../nbs/17_search.ipynb #9cea0b2b
 class FIDFitness:
-    "FID of `n` paired samples (DDIM `steps`, CFG) of a candidate: against the real data, or against the samples of `reference`."
-    def __init__(self, n:int=64, steps:int=10, cfg:float=PROTOCOL.cfg, seed:int=1000, batch_size:int=250, reference=None):
+    """FID of `n` paired samples (DDIM `steps`, CFG) of a candidate: against the real data, or against the samples of
+    `reference`."""
+    def __init__(self, n:int=64, steps:int=10, cfg:float=PROTOCOL.cfg, seed:int=1000, batch_size:int=250,
+                 reference=None):
         self.n, self.steps, self.cfg, self.seed, self.batch_size = n, steps, cfg, seed, batch_size
         self.net = load_classifier()                        # loaded once, not per candidate
         if reference is None:
@@ -143,7 +150,8 @@ class FIDFitness:
     def spec(self) -> dict: return dict(kind=self.kind, n=self.n, steps=self.steps, cfg=self.cfg, seed=self.seed)
     @torch.no_grad()
     def _stats(self, model):
-        imgs, _ = sample(model, n=self.n, seed=self.seed, steps=self.steps, cfg=self.cfg, batch_size=self.batch_size, progress=False)
+        imgs, _ = sample(model, n=self.n, seed=self.seed, steps=self.steps, cfg=self.cfg, batch_size=self.batch_size,
+                         progress=False)
         return feature_stats(extract_features(self.net, imgs)['pool'])
     def __call__(self, qmodel) -> float:
         return max(0.0, float(frechet_distance(*self._stats(qmodel), self.mu, self.sigma)))
@@ -155,26 +163,30 @@ class ProxyFitness:
         noise, self.y = paired_inputs(n, seed, model_sample_shape(model), int(model.config.num_embeds_ada_norm))
         xs, ts = [], []
         with torch.no_grad():
-            denoise(model, noise, self.y, make_scheduler('ddim', steps), cfg, callback=lambda i, t, x: (xs.append(x.clone()), ts.append(int(t))))
+            denoise(model, noise, self.y, make_scheduler('ddim', steps), cfg, callback=lambda i, t,
+                    x: (xs.append(x.clone()), ts.append(int(t))))
         self.xs, self.ts, self._g = xs, ts, guided_output
         with torch.no_grad(): self.ref = [self._g(model, x, t, self.y, cfg) for x, t in zip(xs, ts)]
     def spec(self) -> dict: return dict(kind='proxy', n=self.n, steps=self.steps, cfg=self.cfg, seed=self.seed)
     @torch.no_grad()
     def __call__(self, qmodel) -> float:
-        num = sum(float((self._g(qmodel, x, t, self.y, self.cfg) - r).pow(2).sum()) for x, t, r in zip(self.xs, self.ts, self.ref))
+        num = sum(float((self._g(qmodel, x, t, self.y, self.cfg) - r).pow(2).sum()) for x, t,
+                  r in zip(self.xs, self.ts, self.ref))
         return num / sum(float(r.pow(2).sum()) for r in self.ref)
 
 # %% ../nbs/17_search.ipynb #2ee9bb77
 class EvolutionarySearch:
     "Seeded, resumable evolutionary search over legal genomes (lower fitness is better)."
-    def __init__(self, space:dict, costs:dict, budget:float, fitness, log_path, run_key:str, init:list|None=None, seed:int=0,
-                 population:int=50, generations:int=10, top_k:int=10, n_mutation:int=25, n_crossover:int=25, p_mutate:float=0.1,
-                 procs:Processes|None=None):
+    def __init__(self, space:dict, costs:dict, budget:float, fitness, log_path, run_key:str, init:list|None=None,
+                 seed:int=0, population:int=50, generations:int=10, top_k:int=10, n_mutation:int=25, n_crossover:int=25,
+                 p_mutate:float=0.1, procs:Processes|None=None):
         # under `accelerate launch`: the genomes of a generation are split between processes
         self.procs = procs or Processes()
-        self.space, self.costs, self.budget, self.fitness, self.log, self.run_key = space, costs, budget, fitness, Path(log_path), run_key
+        self.space, self.costs, self.budget, self.fitness = space, costs, budget, fitness
+        self.log, self.run_key = Path(log_path), run_key
         self.init, self.seed = [dict(g) for g in (init or [])], seed
-        self.population, self.generations, self.top_k, self.n_mutation, self.n_crossover, self.p = population, generations, top_k, n_mutation, n_crossover, p_mutate
+        self.population, self.generations, self.top_k = population, generations, top_k
+        self.n_mutation, self.n_crossover, self.p = n_mutation, n_crossover, p_mutate
         self.done = {r['key']: r for r in read_jsonl(self.log) if r.get('run') == run_key}
         for g in self.init:
             if genome_cost(g, costs) > budget * (1 + 1e-9): raise ValueError("an initial genome exceeds the budget")
@@ -203,7 +215,8 @@ class EvolutionarySearch:
                 pop.append(g)
 
     def run(self, wall_s:float|None=None, progress:bool=True) -> dict:
-        "Search; `wall_s` budgets the *logged* evaluation seconds, so a resumed run stops exactly where an uninterrupted one would."
+        """Search; `wall_s` budgets the *logged* evaluation seconds, so a resumed run stops exactly where an
+        uninterrupted one would."""
         rng, t0, self.new, spent = random.Random(self.seed), time.time(), 0, 0.0
         rand = lambda: random_genome(self.space, self.costs, self.budget, rng)
         evaluated, order = set(), []
@@ -231,22 +244,27 @@ class EvolutionarySearch:
                     bar.update(1)
                 bar.set_postfix_str(f"best {min(self.done[k]['fitness'] for k in evaluated):.4g}")
             if stopped: break
-            ranked = sorted({genome_key(g): g for g in top + pop}.items(), key=lambda kv: (self.done[kv[0]]['fitness'], kv[0]))
+            ranked = sorted({genome_key(g): g for g in top + pop}.items(),
+                            key=lambda kv: (self.done[kv[0]]['fitness'], kv[0]))
             top = [g for _, g in ranked[:self.top_k]]
             history.append(dict(generation=gen, best=self.done[genome_key(top[0])]['fitness'],
                                 mean_top=float(np.mean([self.done[genome_key(g)]['fitness'] for g in top]))))
             if gen == self.generations - 1: break
             nxt, seen = [], set(evaluated)
-            self._fill(nxt, seen, rng, lambda: mutate(rng.choice(top), self.space, self.costs, self.budget, rng, self.p), self.n_mutation)
-            self._fill(nxt, seen, rng, lambda: crossover(rng.choice(top), rng.choice(top), self.space, self.costs, self.budget, rng),
+            self._fill(nxt, seen, rng,
+                       lambda: mutate(rng.choice(top), self.space, self.costs, self.budget, rng, self.p),
+                       self.n_mutation)
+            self._fill(nxt, seen, rng,
+                       lambda: crossover(rng.choice(top), rng.choice(top), self.space, self.costs, self.budget, rng),
                        self.n_mutation + self.n_crossover)
             self._fill(nxt, seen, rng, rand, self.population)
             pop = nxt
         bar.close()
         best_k = min(evaluated, key=lambda k: (self.done[k]['fitness'], k))
         return dict(genome=self.done[best_k]['genome'], fitness=self.done[best_k]['fitness'], history=history,
-                    evaluations=len(evaluated), keys=order, new_evaluations=self.new, stopped_early=stopped, wall_s=time.time() - t0, eval_s=spent,
-                    cost=genome_cost(self.done[best_k]['genome'], self.costs), budget=self.budget)
+                    evaluations=len(evaluated), keys=order, new_evaluations=self.new, stopped_early=stopped,
+                    wall_s=time.time() - t0, eval_s=spent, cost=genome_cost(self.done[best_k]['genome'], self.costs),
+                    budget=self.budget)
 
 # %% ../nbs/17_search.ipynb #7cb41c6a
 def allocate_ilp(space:dict, costs:dict, budget:float, score:dict) -> dict:
@@ -271,8 +289,10 @@ def sensitivity_scores(model, space:dict, base:QuantConfig, calib:dict) -> dict:
     out = {}
     for n in space:
         for g in space[n]:
-            cfg = QuantConfig(**{**base.to_dict(), 'wbits': 16, 'abits': 16, 'weights': 'rtn', 'layers': {n: dict(wbits=base.wbits, abits=base.abits, group=g)}})
-            out[n, g] = quant_error(ref, quantize_dit(model, cfg, progress=False)(calib['x'], calib['t'], calib['y']).sample)
+            cfg = QuantConfig(**{**base.to_dict(), 'wbits': 16, 'abits': 16, 'weights': 'rtn',
+                                 'layers': {n: dict(wbits=base.wbits, abits=base.abits, group=g)}})
+            out[n, g] = quant_error(ref,
+                                    quantize_dit(model, cfg, progress=False)(calib['x'], calib['t'], calib['y']).sample)
     return out
 
 def hessian_scores(gq:GenomeQuantizer, calib:dict) -> dict:
@@ -298,9 +318,9 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
                fitness:str='fid_to_fp', n:int=64, steps:int=10, seed:int=0, minutes:float|None=59, log=None, out=None,
                model_sha:str='', progress:bool=True, weights:str='gptq', procs:Processes|None=None, **evo) -> dict:
     """Evolutionary group-size search at W{wbits}A{abits} against the uniform-`group` budget; returns the result record.
-    `calib` is a calibration set, or `{calibration seed: set}`: then a genome's fitness is its mean over those GPTQ realisations.
-    With `procs` (several processes of `accelerate launch`) each generation's genomes are split between them; the main
-    process alone writes the log and the result."""
+    `calib` is a calibration set, or `{calibration seed: set}`: then a genome's fitness is its mean over those GPTQ
+    realisations. With `procs` (several processes of `accelerate launch`) each generation's genomes are split between
+    them; the main process alone writes the log and the result."""
     procs = procs or Processes()
     base = QuantConfig(wbits, abits, group, group, weights=weights)
     space, costs = search_space(model, candidates), layer_costs(model)
@@ -313,7 +333,8 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     tag = f"w{wbits}a{abits}_g{group}_{fitness}_s{seed}" + (f"_c{'-'.join(map(str, sets))}" if many else '')
     log = Path(log) if log else Path(out).with_suffix('.log.jsonl') if out else data_path('search', f'{tag}.jsonl')
     out = Path(out or data_path('search', f'{tag}.json'))
-    run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo, numerics=(num := numerics()),
+    run_key = key_hash(dict(model=model_sha, base=base.to_dict(), space=space, fitness=fit.spec(), seed=seed, evo=evo,
+                            numerics=(num := numerics()),
                             # one realisation: the key of a plain search
                             **({'calib_seeds': list(sets)} if many else {})))
     with timer() as tq: gqs = {cs: GenomeQuantizer(model, space, base, c, progress=progress) for cs, c in sets.items()}
@@ -332,10 +353,12 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
     def rel(q):   # paths inside the project are stored relative to it, so records read the same in any clone
         q, root = q.resolve(), proj_root().resolve()
         return str(q.relative_to(root) if q.is_relative_to(root) else q)
-    rec = dict(res, tag=tag, config=rel(out), log=rel(log), fitness_spec=fit.spec(), reference_group=group, cache_wall_s=tq['s'],
+    rec = dict(res, tag=tag, config=rel(out), log=rel(log), fitness_spec=fit.spec(), reference_group=group,
+               cache_wall_s=tq['s'],
                # the search's cost: cache + every evaluation it used, replayed ones at their logged time
                search_s=tq['s'] + res['eval_s'],
-               reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None, run_key=run_key,
+               reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None,
+               run_key=run_key,
                calib_seeds=list(sets), calib_seed=cs, realisation_fitness={str(k): v for k, v in own.items()})
     rec['numerics'] = num
     if procs.main: save_json(rec, out.with_suffix('.record.json'))
@@ -347,28 +370,36 @@ def _int_list(lo:int|None=None):
         try: v = tuple(int(c) for c in text.split(','))
         except ValueError: v = None
         if v is None or (lo is not None and min(v) < lo):
-            raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers" + ('' if lo is None else f" >= {lo}"))
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a comma-separated list of integers" + ('' if lo is None else f" >= {lo}")
+            )
         return v
     return f
 
 def search_parser() -> argparse.ArgumentParser:
-    p = _OneLineParser(prog='qdit_search', description='Evolutionary group-size search (Q-DiT) on the embedded model or --model.')
+    p = _OneLineParser(prog='qdit_search',
+                       description='Evolutionary group-size search (Q-DiT) on the embedded model or --model.')
     p.add_argument('--model', default=None, help='folder of a saved DiT (default: the embedded model)')
     p.add_argument('--wbits', type=_bits, default=4)
     p.add_argument('--abits', type=_bits, default=8)
     p.add_argument('--group', type=_positive(int), default=32, help='uniform reference group size: the budget')
-    p.add_argument('--candidates', type=_int_list(), default='8,16,32,64,128', help='comma-separated candidate group sizes')
+    p.add_argument('--candidates', type=_int_list(), default='8,16,32,64,128',
+                   help='comma-separated candidate group sizes')
     p.add_argument('--fitness', choices=FITNESSES, default='fid_to_fp',
-                   help="fid: FID against real data (the paper's); fid_to_fp: FID against the full-precision samples (paired); proxy")
+                   help="fid: FID against real data (the paper's); fid_to_fp: FID against the full-precision samples "
+                        "(paired); proxy")
     p.add_argument('--n', type=_positive(int, 4), default=64, help='samples per fitness evaluation')
     p.add_argument('--steps', type=_positive(int), default=10, help='DDIM steps per fitness evaluation')
     p.add_argument('--population', type=_positive(int, 2), default=50)
     p.add_argument('--generations', type=_positive(int), default=10)
     p.add_argument('--minutes', type=float, default=59,
-                   help='budget of fitness-evaluation minutes, counted from the log, so a resumed search stops where an uninterrupted one would')
+                   help='budget of fitness-evaluation minutes, counted from the log, so a resumed search stops where '
+                        'an uninterrupted one would')
     p.add_argument('--seed', type=_positive(int, 0), default=0)
-    p.add_argument('--calib-seeds', type=_int_list(0), default='0', help="comma-separated calibration seeds: a genome's fitness is its mean over "
-                   "their GPTQ realisations, and the best one of the chosen genome is reported (default 0: one realisation)")
+    p.add_argument('--calib-seeds', type=_int_list(0), default='0',
+                   help="comma-separated calibration seeds: a genome's fitness is its mean over "
+                   "their GPTQ realisations, and the best one of the chosen genome is reported (default 0: one "
+                   "realisation)")
     p.add_argument('--out', default=None, help='where to write the searched QuantConfig JSON (default data/search/); '
                    'its log goes beside it (OUT.log.jsonl)')
     p.add_argument('--threads', type=_positive(int), default=None)
@@ -395,11 +426,13 @@ def qdit_search_cli(argv=None):
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_search: error: {e}\n")
     ps.finish()
     if not ps.main: return
-    print(json.dumps({k: rec[k] for k in ('fitness', 'reference_fitness', 'cost', 'budget', 'evaluations', 'search_s', 'wall_s', 'config', 'calib_seed')}))
+    print(json.dumps({k: rec[k] for k in ('fitness', 'reference_fitness', 'cost', 'budget', 'evaluations', 'search_s',
+                                          'wall_s', 'config', 'calib_seed')}))
 
 # %% ../nbs/17_search.ipynb #b750674d
 def search_protocol() -> dict:
-    "The search settings of the active protocol: tiny under nbdev_test, `make reproduce`'s quick one, or the full one behind RESULTS.md."
+    """The search settings of the active protocol: tiny under nbdev_test, `make reproduce`'s quick one, or the full one
+    behind RESULTS.md."""
     bp = by_protocol
     return dict(settings=bp(['W4A8'], ['W4A8'], ['W4A8', 'W4A4']), group=32,
                 candidates=bp((16, 32, 64), (8, 16, 32, 64, 128), (8, 16, 32, 64, 128)),
@@ -407,7 +440,8 @@ def search_protocol() -> dict:
                 fit_steps=bp(2, 10, 10), minutes=bp(None, 5, 59),
                 evo=bp(dict(population=4, generations=2, top_k=2, n_mutation=2, n_crossover=2), {}, {}),
                 calib_seeds=bp((0, 1, 2), (0, 1), (0, 1, 2)), corr_k=bp(4, 8, 24), holdout_k=bp(2, 8, 12),
-                transfer_k=bp(2, 3, 8), eval_n=bp(8, 100, 1000), eval_steps=bp(2, 50, 50), seeds=bp([0], [0], [0, 1, 2]))
+                transfer_k=bp(2, 3,
+                              8), eval_n=bp(8, 100, 1000), eval_steps=bp(2, 50, 50), seeds=bp([0], [0], [0, 1, 2]))
 
 def run_searches(model, calib:dict, SP:dict, logs, out, model_sha:str, progress:bool=True) -> dict:
     "One search per setting of `SP`, each resuming from its log `logs/SETTING.jsonl`; the result JSON goes to `out/`."
@@ -415,6 +449,7 @@ def run_searches(model, calib:dict, SP:dict, logs, out, model_sha:str, progress:
     for st in SP['settings']:
         w, a = {'W4A8': (4, 8), 'W4A4': (4, 4)}[st]
         res[st] = run_search(model, calib, w, a, SP['group'], SP['candidates'], SP['fitness'], SP['fit_n'],
-                             SP['fit_steps'], 0, SP['minutes'], log=Path(logs)/f'{st}.jsonl', out=Path(out)/f'{st}.json',
-                             model_sha=model_sha, progress=progress, weights=SP['weights'], **SP['evo'])
+                             SP['fit_steps'], 0, SP['minutes'], log=Path(logs)/f'{st}.jsonl',
+                             out=Path(out)/f'{st}.json', model_sha=model_sha, progress=progress, weights=SP['weights'],
+                             **SP['evo'])
     return res

@@ -38,7 +38,8 @@ def stored_result(path, spec:dict) -> dict|None:
 
 def proxy_correlation(model, calib:dict, candidates, group:int=32, k:int=24, n:int=64, steps:int=10, weights:str='gptq',
                       proxy_n:int=32, model_sha:str='', path=None) -> dict:
-    "Spearman correlations of the proxy, FID and FID-to-FP fitness over the uniform genome and `k` random legal ones at W4A8 (cached at `path` with its inputs)."
+    """Spearman correlations of the proxy, FID and FID-to-FP fitness over the uniform genome and `k` random legal ones
+    at W4A8 (cached at `path` with its inputs)."""
     spec = dict(model=model_sha, setting='W4A8', candidates=list(candidates), group=group, k=k, n=n, steps=steps,
                 weights=weights, proxy_n=proxy_n)
     if (old := stored_result(path, spec)) is not None: return old   # same inputs: nothing to compute
@@ -53,7 +54,8 @@ def proxy_correlation(model, calib:dict, candidates, group:int=32, k:int=24, n:i
     scores = [{kk: f(m) for kk, f in fits.items()} for m in (gq.assemble(g) for g in cands)]
     col = lambda kk: torch.tensor([x[kk] for x in scores])
     out = dict(spec=spec, scores=scores, spearman={f'{x}~{y}': spearman(col(x), col(y))
-                                                   for x, y in (('proxy', 'fid'), ('proxy', 'fid_to_fp'), ('fid_to_fp', 'fid'))})
+                                                   for x, y in (('proxy', 'fid'), ('proxy', 'fid_to_fp'),
+                                                                ('fid_to_fp', 'fid'))})
     if path is not None:
         save_json(out, path)
     return out
@@ -62,7 +64,8 @@ def proxy_correlation(model, calib:dict, candidates, group:int=32, k:int=24, n:i
 def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates,
                     weights:str='gptq',
                     k:int=12, seed:int=2000, log=None, progress:bool=True, steps:int|None=None) -> dict:
-    "Re-score the `k` best genomes of a search's log, `k` random others and the uniform one with its fitness on a held-out sample set (and optionally another step count)."
+    """Re-score the `k` best genomes of a search's log, `k` random others and the uniform one with its fitness on a
+    held-out sample set (and optionally another step count)."""
     spec = dict(search_record['fitness_spec'])
     steps = steps or spec['steps']
     if seed == spec['seed'] and log is not None: raise ValueError("a held-out log needs a seed other than the search's")
@@ -99,7 +102,9 @@ def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int,
     rows = [dict(group=grp, key=r['key'], search=r['fitness'], holdout=done[r['key']]['fitness']) for grp, r in picks]
     both = [x for x in rows if x['search'] is not None]
     col = lambda xs, c: torch.tensor([x[c] for x in xs], dtype=torch.float64)
-    mean = lambda grp, c: float(np.mean([x[c] for x in rows if x['group'] == grp])) if any(x['group'] == grp for x in rows) else None
+    mean = lambda grp, c: (
+        float(np.mean([x[c] for x in rows if x['group'] == grp])) if any(x['group'] == grp for x in rows) else None
+    )
     uni, tops = next(x for x in rows if x['group'] == 'uniform'), [x for x in rows if x['group'] == 'top']
     # the search's choice (in the top group, or the uniform genome itself)
     best = next(x for x in rows if x['key'] == ranked[0]['key'])
@@ -114,9 +119,10 @@ def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int,
 def holdout_summary(checks:dict) -> str:
     "One RESULTS.md sentence per setting from `holdout_rescore` results."
     f = lambda v: 'n/a' if v is None else f'{v:.2f}'
-    return ' '.join(f"{st} held-out re-scoring ({c['k']} best, {c['k']} random and the uniform genome, fitness on sample seed "
-                    f"{c['holdout_spec']['seed']}, {c['holdout_spec']['steps']} steps): Spearman {f(c['spearman'])} (top group {f(c['spearman_top'])}); top mean "
-                    f"{f(c['top_search'])} on the search's samples, {f(c['top_holdout'])} held out; random mean {f(c['random_search'])}, "
+    return ' '.join(f"{st} held-out re-scoring ({c['k']} best, {c['k']} random and the uniform genome, fitness on "
+                    f"sample seed {c['holdout_spec']['seed']}, {c['holdout_spec']['steps']} steps): Spearman "
+                    f"{f(c['spearman'])} (top group {f(c['spearman_top'])}); top mean {f(c['top_search'])} on the "
+                    f"search's samples, {f(c['top_holdout'])} held out; random mean {f(c['random_search'])}, "
                     f"{f(c['random_holdout'])}; chosen genome {f(c['best_search'])}, {f(c['best_holdout'])}; uniform "
                     f"{f(c['uniform_search'])}, {f(c['uniform_holdout'])}." for st, c in checks.items())
 
@@ -140,15 +146,16 @@ def plot_holdout(checks:dict):
 # %% ../nbs/18_search_audit.ipynb #2ac34a98
 def realisation_check(model, genomes:dict, base:QuantConfig, calib_of, fit_spec:dict, calib_seeds=(0, 1, 2),
                       quantizers=('none', 'layer'), model_sha:str='', path=None, progress:bool=True) -> dict:
-    "Fitness (`fit_spec`) of each genome quantized by each GPTQ schedule in `quantizers` on each calibration set `calib_of(seed)`."
+    """Fitness (`fit_spec`) of each genome quantized by each GPTQ schedule in `quantizers` on each calibration set
+    `calib_of(seed)`."""
     spec = dict(model=model_sha, base=base.to_dict(), genomes={nm: genome_key(g) for nm, g in genomes.items()},
                 fitness=fit_spec,
                 calib_seeds=list(calib_seeds), quantizers=list(quantizers))
     # scores of the same inputs are kept; the check resumes
     out = stored_result(path, spec) or dict(spec=spec, scores={})
     fit = make_fitness(model, fit_spec['kind'], fit_spec['n'], fit_spec['steps'], fit_spec['seed'], fit_spec['cfg'])
-    todo = [(q, nm,
-             cs) for cs in calib_seeds for q in quantizers for nm in genomes if f'{q}/{nm}/calib{cs}' not in out['scores']]
+    todo = [(q, nm, cs) for cs in calib_seeds for q in quantizers for nm in genomes
+            if f'{q}/{nm}/calib{cs}' not in out['scores']]
     calib, have = None, None
     for q, nm, cs in tqdm(todo, desc='realisations', disable=not progress):
         if have != cs: calib, have = calib_of(cs), cs
@@ -158,7 +165,8 @@ def realisation_check(model, genomes:dict, base:QuantConfig, calib_of, fit_spec:
     return out
 
 def best_realisation(held:dict, picked_on:dict, nm:str='uniform') -> dict:
-    "The realisation of genome `nm` that scores best in `picked_on` (the search's fitness), with its score there and held out (`held`)."
+    """The realisation of genome `nm` that scores best in `picked_on` (the search's fitness), with its score there and
+    held out (`held`)."""
     sc = {k: v for k, v in picked_on['scores'].items() if k.split('/')[1] == nm}
     if not sc: raise ValueError(f"no realisation of {nm!r} was scored; scored: {sorted(picked_on['scores'])}")
     k = min(sorted(sc), key=sc.get)
@@ -168,12 +176,14 @@ def best_realisation(held:dict, picked_on:dict, nm:str='uniform') -> dict:
                 search=sc[k], holdout=held['scores'][k], fitness=picked_on['spec']['fitness'])
 
 def realisation_name(nm:str, schedule:str='layer', calib_seed:int=0) -> str:
-    "The allocation name (and record tag suffix) of genome `nm` quantized with GPTQ `schedule` on calibration set `calib_seed`."
+    """The allocation name (and record tag suffix) of genome `nm` quantized with GPTQ `schedule` on calibration set
+    `calib_seed`."""
     return nm + ('' if schedule == 'layer' else f'-{schedule}') + (f'-calib{calib_seed}' if calib_seed else '')
 
 def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform', own:str='none/calib0',
                         picked_on:dict|None=None) -> str:
-    "One RESULTS.md paragraph from `realisation_check`: the chosen genome against the reference on its own and on other realisations."
+    """One RESULTS.md paragraph from `realisation_check`: the chosen genome against the reference on its own and on
+    other realisations."""
     sc, f = real['scores'], lambda v: f'{v:.2f}'
     def score(nm, r):
         q, cs = r.split('/')
@@ -185,14 +195,19 @@ def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform',
     fs = real['spec']['fitness']
     spread = (f"{f(float(np.mean([d[r] for r in others])))} ± {f(float(np.std([d[r] for r in others], ddof=1)))}"
               if len(others) > 1 else 'n/a')
-    return (f"GPTQ realisations ({fs['kind']} on {fs['n']} held-out samples, seed {fs['seed']}, {fs['steps']} steps; a realisation "
-            f"is a GPTQ schedule and calibration seed): on the search's own realisation ({own}) the {chosen} genome scores "
-            f"{f(score(chosen, own))} against {ref}'s {f(score(ref, own))}; on the {len(others)} other realisations the paired "
-            f"difference ({chosen} − {ref}) is {spread} (" + ', '.join(f"{r} {d[r]:+.2f}" for r in others) +
-            f"), while {ref} alone ranges from {f(min(ref_all))} to {f(max(ref_all))} over the {len(reals)} realisations."
-            + ('' if picked_on is None else (lambda b: f" Best of {ref}'s {b['n']} realisations picked on the search's own samples (seed "
-               f"{b['fitness']['seed']}, as the search picks): {b['realisation']}, {f(b['search'])} there and {f(b['holdout'])} held out, "
-               f"against the {chosen} genome's {f(score(chosen, own))} held out.")(best_realisation(real, picked_on, ref))))
+    return (f"GPTQ realisations ({fs['kind']} on {fs['n']} held-out samples, seed {fs['seed']}, {fs['steps']} steps; "
+            f"a realisation is a GPTQ schedule and calibration seed): on the search's own realisation ({own}) the "
+            f"{chosen} genome scores {f(score(chosen, own))} against {ref}'s {f(score(ref, own))}; on the "
+            f"{len(others)} other realisations the paired difference ({chosen} − {ref}) is {spread} "
+            "(" + ', '.join(f"{r} {d[r]:+.2f}" for r in others) +
+            f"), while {ref} alone ranges from {f(min(ref_all))} to {f(max(ref_all))} over the {len(reals)} "
+            "realisations."
+            + ('' if picked_on is None else (lambda b: f" Best of {ref}'s {b['n']} realisations picked on the search's "
+                                                       "own samples (seed "
+               f"{b['fitness']['seed']}, as the search picks): {b['realisation']}, {f(b['search'])} there and "
+               f"{f(b['holdout'])} held out, "
+               f"against the {chosen} genome's {f(score(chosen, own))} held out.")(best_realisation(real, picked_on,
+                                                                                                    ref))))
 
 # %% ../nbs/18_search_audit.ipynb #d72368e6
 def allocations(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates, weights:str='gptq',
@@ -242,7 +257,8 @@ def plot_search_history(records:dict):
 # %% ../nbs/18_search_audit.ipynb #3e1f336e
 def allocation_records(model, configs:dict, n:int, seeds, steps:int=PROTOCOL.steps, results=None, compute:bool=True,
                        calib_seeds:dict|None=None) -> dict:
-    "Records of each `(setting, allocation) -> QuantConfig` on the paired seeds (calibration set `calib_seeds[key]`, default 0); `compute=False` returns only stored ones."
+    """Records of each `(setting, allocation) -> QuantConfig` on the paired seeds (calibration set `calib_seeds[key]`,
+    default 0); `compute=False` returns only stored ones."""
     out = {}
     for (st, nm), cfg in configs.items():
         rs = [evaluate_model(model, n=n, seed=s, steps=steps, method='qdit', options=dict(config=cfg.to_dict()),
@@ -253,7 +269,8 @@ def allocation_records(model, configs:dict, n:int, seeds, steps:int=PROTOCOL.ste
     return out
 
 def realisation_rows(comp:dict, none:dict, calib:dict, best:dict|None=None) -> dict:
-    "The realisations table's rows, per setting: uniform, uniform on other calibration sets, the best uniform realisation, uniform and searched with the search's schedule."
+    """The realisations table's rows, per setting: uniform, uniform on other calibration sets, the best uniform
+    realisation, uniform and searched with the search's schedule."""
     out = {}
     for st in dict.fromkeys(s for s, _ in comp):
         out[st, 'uniform'] = comp.get((st, 'uniform'), [])
@@ -266,15 +283,18 @@ def realisation_rows(comp:dict, none:dict, calib:dict, best:dict|None=None) -> d
     return out
 
 def allocation_table(comp:dict, cost_ratio:dict) -> str:
-    "Markdown table of `allocation_records`: metrics as mean ± std over seeds and per-seed paired differences to uniform."
+    """Markdown table of `allocation_records`: metrics as mean ± std over seeds and per-seed paired differences to
+    uniform."""
     rows = []
     for (st, nm), recs in comp.items():
         if not recs: continue
         sm, uni = summarise(recs, METRICS + PAIRED_METRICS), comp.get((st, 'uniform'), [])
         seeds = {r['protocol']['seed'] for r in uni}
-        d = ({m: paired_differences(recs, uni, m) for m in ('fid',
-                                                            'fid_to_fp')} if any(r['protocol']['seed'] in seeds for r in recs)
-             else {})   # same seeds: the seed spread cancels
+        d = (
+            {m: paired_differences(recs, uni, m) for m in ('fid', 'fid_to_fp')}
+            if any(r['protocol']['seed'] in seeds for r in recs)
+            else {}
+        )  # same seeds: the seed spread cancels
         rows.append([st, nm, f"{cost_ratio[st, nm]:.3f}", f"{recs[0]['protocol']['n']} x {len(recs)}"] +
                     [fmt_ms(sm, m, 2) for m in ('fid', 'sfid', 'is')] + [fmt_ms(sm, 'accuracy', 3)] +
                     [fmt_ms(d['fid'], 'fid', 2) if d else '-', fmt_ms(sm, 'fid_to_fp', 2),
@@ -285,10 +305,12 @@ def allocation_table(comp:dict, cost_ratio:dict) -> str:
                            rows)
 
 def best_vs_search(comp:dict, st:str, best:str, searched:str='evolutionary-none', metric:str='fid_to_fp') -> str:
-    "RESULTS.md sentence: `metric` of the best uniform realisation minus the searched model's, paired by seed ('' without a common seed)."
+    """RESULTS.md sentence: `metric` of the best uniform realisation minus the searched model's, paired by seed (''
+    without a common seed)."""
     try: d = paired_differences(comp.get((st, best), []), comp.get((st, searched), []), metric)[metric]
     except ValueError: return ''
-    return (f" Paired {metric.replace('_', ' ')} difference, {best} − {searched} (the model the search picked): {d['mean']:+.2f}"
+    return (f" Paired {metric.replace('_', ' ')} difference, {best} − {searched} (the model the search picked): "
+            f"{d['mean']:+.2f}"
             + (f" ± {d['std']:.2f} over {d['n']} seeds." if d['n'] > 1 else " on 1 seed."))
 
 def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict, cost_ratio:dict,
@@ -297,10 +319,11 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
     f = lambda v: 'n/a' if v is None else f'{v:.3f}'
     want = len(sp['seeds']) * len(comp)
     have = sum(len(v) for v in comp.values())
-    head = ([f"**In progress: {have} of {want} allocation evaluations are stored; the rows below are those (`make reproduce "
-             "PROTOCOL=full` resumes the rest).**", ''] if have < want else [])
+    head = ([f"**In progress: {have} of {want} allocation evaluations are stored; the rows below are those (`make "
+             "reproduce PROTOCOL=full` resumes the rest).**", ''] if have < want else [])
     srch = ' '.join(f"{st} search: {r['evaluations']} genomes in {r['search_s'] / 60:.1f} min (candidate cache "
-                    f"{r['cache_wall_s'] / 60:.1f} min + logged evaluation time), best fitness {f(r['fitness'])} against the uniform "
+                    f"{r['cache_wall_s'] / 60:.1f} min + logged evaluation time), best fitness {f(r['fitness'])} "
+                    "against the uniform "
                     f"genome's {f(r['reference_fitness'])} on the search's samples." for st, r in searches.items())
     rho = ('' if corr is None else f" Spearman rank correlations over {len(corr['scores'])} genomes: "
            + ', '.join(f"{k.replace('~', ' vs ')} {v:.2f}" for k, v in corr['spearman'].items()) + ".")
@@ -309,20 +332,26 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
                                          r in real.items())]
     if comp_r and any(comp_r.values()):
         best = ' '.join(f"{st}: *{b['name']}* is the best of the uniform genome's {b['n']} "
-                        f"realisations on the search's samples (every seed)." + best_vs_search(comp_r, st, b['name']) for st, b in
+                        f"realisations on the search's samples (every seed)." + best_vs_search(comp_r, st,
+                                                                                               b['name']) for st, b in
                         ((st, best_realisation(real[st], p)) for st, p in (picked or {}).items() if st in (real or {})))
-        redo = ' '.join(f"{st}: the uniform genome re-scored on the search's own realisation here gives {f(p['scores']['none/uniform/calib0'])} "
-                        f"against the {f(searches[st]['reference_fitness'])} in the search log; equal inputs and numerics reproduce a logged "
-                        "score bit for bit, so that entry was computed under other numerics (torch, threads or CPU) or code, in a session "
-                        "the log was resumed from." for st, p in (picked or {}).items()
-                        if searches[st].get('reference_fitness') not in (None, p['scores'].get('none/uniform/calib0', searches[st]['reference_fitness'])))
+        redo = ' '.join(f"{st}: the uniform genome re-scored on the search's own realisation here gives "
+                        f"{f(p['scores']['none/uniform/calib0'])} against the {f(searches[st]['reference_fitness'])} "
+                        "in the search log; equal inputs and numerics reproduce a logged score bit for bit, so that "
+                        "entry was computed under other numerics (torch, threads or CPU) or code, in a session the "
+                        "log was resumed from." for st, p in (picked or {}).items()
+                        if searches[st].get('reference_fitness')
+                        not in (None, p['scores'].get('none/uniform/calib0', searches[st]['reference_fitness'])))
         tail += ['',
-                 "Realisations: *-none* rows are the uniform and searched genomes quantized with the search's own schedule "
-                 "(`sequential='none'`, calibration seed 0; for the searched genome, the model the search scored), *-calibN* rows the "
-                 "uniform configuration on the calibration set with seed N (first sample seed only, unless it is the best one). "
+                 "Realisations: *-none* rows are the uniform and searched genomes quantized with the search's own "
+                 "schedule (`sequential='none'`, calibration seed 0; for the searched genome, the model the search "
+                 "scored), *-calibN* rows the uniform configuration on the calibration set with seed N (first sample "
+                 "seed only, unless it is the best one). "
                  + best + (' ' + redo if redo else ''), '', allocation_table(comp_r, cost_ratio)]
-    return '\n'.join(head + [f"Group-size allocations under the uniform g={sp['group']} budget (GPTQ, dynamic activations, DDIM "
-                      f"{sp['eval_steps']}, CFG 1.5; fitness {sp['fitness']} on {sp['fit_n']} samples, {sp['fit_steps']} steps). "
+    return '\n'.join(head + [f"Group-size allocations under the uniform g={sp['group']} budget (GPTQ, dynamic "
+                             "activations, DDIM "
+                      f"{sp['eval_steps']}, CFG 1.5; fitness {sp['fitness']} on {sp['fit_n']} samples, "
+                      f"{sp['fit_steps']} steps). "
                       + srch + rho + " " + holdout_summary(checks) +
                       " *− uniform* columns are per-seed paired differences (mean ± std over seeds).", '',
                       allocation_table(comp, cost_ratio)] + tail)
@@ -331,7 +360,10 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
 ALLOCATIONS = ('uniform', 'ilp', 'evolutionary', 'hessian')
 
 def realisation_configs(configs:dict, cost_ratio:dict, reals:dict, picked:dict, calib_seeds=()) -> tuple:
-    "The realisations table's configurations from the allocations': `-none` (the search's GPTQ schedule) for uniform and evolutionary, uniform on each calibration set in `calib_seeds` (`-calibN`) and the best uniform realisation on the search's fitness (`picked`). Returns `(none, calib, best, calib_seed_of)`; their cost ratios are added to `cost_ratio`."
+    """The realisations table's configurations from the allocations': `-none` (the search's GPTQ schedule) for uniform
+    and evolutionary, uniform on each calibration set in `calib_seeds` (`-calibN`) and the best uniform realisation
+    on the search's fitness (`picked`). Returns `(none, calib, best, calib_seed_of)`; their cost ratios are added to
+    `cost_ratio`."""
     none, calib, best, seed_of = {}, {}, {}, {}
     for st in dict.fromkeys(s for s, _ in configs):
         for cs in calib_seeds:
@@ -350,7 +382,9 @@ def realisation_configs(configs:dict, cost_ratio:dict, reals:dict, picked:dict, 
 
 def comparison_records(model, configs:dict, realisations:tuple|None, n:int, seeds, steps:int=PROTOCOL.steps,
                        results=None, compute:bool=True) -> tuple:
-    "Records `(comp, comp_r)` of the allocation table (every seed) and of the realisations table (`realisation_configs`' output, `-calibN` rows on the first seed; `None`: no such table); `compute=False` computes nothing."
+    """Records `(comp, comp_r)` of the allocation table (every seed) and of the realisations table
+    (`realisation_configs`' output, `-calibN` rows on the first seed; `None`: no such table); `compute=False`
+    computes nothing."""
     comp = allocation_records(model, configs, n, seeds, steps, results, compute)
     if realisations is None: return comp, None
     none, calib, best, seed_of = realisations
@@ -358,7 +392,9 @@ def comparison_records(model, configs:dict, realisations:tuple|None, n:int, seed
     return comp, realisation_rows(comp, rec(none, seeds), rec(calib, seeds[:1]), rec(best, seeds))
 
 def stored_search_readme(folder, results=None, calib_seeds=None) -> str:
-    "RESULTS.md's search block from what a run saved in `folder` (protocol, searches, checks, configurations, cost ratios, realisation checks) and the stored records; computes nothing. `calib_seeds`: the `-calibN` rows (default: the protocol's calibration seeds after the first)."
+    """RESULTS.md's search block from what a run saved in `folder` (protocol, searches, checks, configurations, cost
+    ratios, realisation checks) and the stored records; computes nothing. `calib_seeds`: the `-calibN` rows (default:
+    the protocol's calibration seeds after the first)."""
     folder = Path(folder)
     need = [folder/'holdout.json', folder/'cost_ratio.json']
     if missing := [str(f) for f in need if not f.exists()]:

@@ -99,7 +99,8 @@ def ema_model_from(state:dict):
 def _snapshot_path(ckpt_dir, step:int) -> Path: return Path(ckpt_dir)/'ema'/f'step_{step:07d}.safetensors'
 
 def save_snapshot(model, ema, ckpt_dir, step:int, config:dict) -> Path:
-    "Keep the EMA weights at `step` (for the FID-vs-training-steps curve) as safetensors, with the config in its metadata."
+    """Keep the EMA weights at `step` (for the FID-vs-training-steps curve) as safetensors, with the config in its
+    metadata."""
     names = [n for n, _ in model.named_parameters()]
     tensors = {n: s.detach().float().cpu() for n, s in zip(names, ema.shadow_params)}
     return save_tensors(tensors, _snapshot_path(ckpt_dir, step), metadata=dict(step=str(step),

@@ -24,7 +24,8 @@ __all__ = ['ChannelStats', 'weight_channel_stats', 'collect_activation_stats', '
 class ChannelStats:
     "Running per-channel min, max, sum, sum of squares and count over rows of `[..., C]` inputs."
     def __init__(self, C:int):
-        self.min, self.max = torch.full((C,), float('inf'), dtype=torch.float64), torch.full((C,), -float('inf'), dtype=torch.float64)
+        self.min, self.max = torch.full((C,), float('inf'),
+                                        dtype=torch.float64), torch.full((C,), -float('inf'), dtype=torch.float64)
         self.sum, self.sq, self.n = torch.zeros(C, dtype=torch.float64), torch.zeros(C, dtype=torch.float64), 0
     def update(self, x:torch.Tensor):
         x = x.detach().reshape(-1, x.shape[-1]).double()
@@ -129,7 +130,8 @@ def group_error_curves(model, inputs:dict, wbits:int=4, abits:int=8, gs=(8, 16, 
 # %% ../nbs/14_variance.ipynb #88356eb2
 def single_layer_config(name:str, wbits:int=4, abits:int=8, group=32) -> QuantConfig:
     "Full precision everywhere except `name` at W{wbits}A{abits} (RTN, dynamic activations, groups of `group`)."
-    return QuantConfig(wbits=16, abits=16, wgroup=group, agroup=group, weights='rtn', layers={name: dict(wbits=wbits, abits=abits)})
+    return QuantConfig(wbits=16, abits=16, wgroup=group, agroup=group, weights='rtn',
+                       layers={name: dict(wbits=wbits, abits=abits)})
 
 @torch.no_grad()
 def layer_output_sensitivity(model, calib:dict, wbits:int=4, abits:int=8, group=32, progress:bool=False) -> dict:
@@ -146,7 +148,8 @@ def plot_channel_ranges(model, stats:dict):
     "Box plots of the per-input-channel range of weights and activations, per layer."
     names = list(quant_layers(model))
     fig, axs = plt.subplots(2, 1, figsize=(max(6, 0.22 * len(names)), 5.5), sharex=True)
-    wdat = [weight_channel_stats(torch.cat([model.get_submodule(p).weight.detach() for p in quant_layers(model)[n]]))['range'].numpy() for n in names]
+    weights = lambda n: torch.cat([model.get_submodule(p).weight.detach() for p in quant_layers(model)[n]])
+    wdat = [weight_channel_stats(weights(n))['range'].numpy() for n in names]
     adat = [stats[n]['all'].summary()['range'].numpy() for n in names]
     for ax, d, what in ((axs[0], wdat, 'weights'), (axs[1], adat, 'input activations')):
         ax.boxplot(d, showfliers=True, flierprops=dict(markersize=2))
@@ -184,12 +187,14 @@ def plot_group_errors(curves:list, metric:str='w_and_a'):
         ax.fill_between(range(len(order)), [min(v) for v in vals], [max(v) for v in vals], alpha=0.15)
     ax.set_xticks(range(len(order)), order)
     ax.set(yscale='log', xlabel='group size', ylabel='relative output error',
-                                                      title=f'{metric.replace("_", " ")} error vs group size'); ax.legend(fontsize=7)
+                                                      title=f'{metric.replace("_", " ")} error vs group size')
+    ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 def plot_sensitivity(sens:dict, panels:dict|None=None):
-    "Bars of per-layer output error, plus one panel per {label: {layer: value}} (e.g. FID to FP), one layer quantized at a time."
+    """Bars of per-layer output error, plus one panel per {label: {layer: value}} (e.g. FID to FP), one layer quantized
+    at a time."""
     names, panels = list(sens), {'output error': sens, **(panels or {})}
     fig, axs = plt.subplots(len(panels), 1, figsize=(max(6, 0.22 * len(names)), 2.4 * len(panels) + 0.6), sharex=True,
                             squeeze=False)
@@ -210,7 +215,9 @@ def explorer(model, stats:dict):
     steps = len(next(iter(stats.values()))['steps'])
     def show(layer, step, what):
         if what == 'weights':
-            s = weight_channel_stats(torch.cat([model.get_submodule(p).weight.detach() for p in quant_layers(model)[layer]]))
+            s = weight_channel_stats(
+                torch.cat([model.get_submodule(p).weight.detach() for p in quant_layers(model)[layer]])
+            )
         else: s = stats[layer]['steps'][step].summary()
         fig, ax = plt.subplots(figsize=(7, 2.6))
         ax.bar(range(len(s['range'])), s['range'].numpy(), width=1, alpha=0.5, label='range')
@@ -229,9 +236,9 @@ def variance_readme(summary:dict, sensitivity:dict|None=None) -> str:
     rows = [[k, f"{v['w_spread']:.2f}", f"{v['a_spread']:.2f}", v['a_outliers'], f"{v['drift']:.2f}",
              f"{v['static_overestimate']:.2f}"]
             for k, v in summary['by_kind'].items()]
-    out = [f"Embedded model, {p['n']} samples x {p['steps']} DDIM steps (CFG 1.5), medians over depth. Spread = max / median "
-           "per-channel range; drift = max / min per-step range; static / step = how much one range over all steps exceeds "
-           "the range of a typical step.", '',
+    out = [f"Embedded model, {p['n']} samples x {p['steps']} DDIM steps (CFG 1.5), medians over depth. Spread = max / "
+           "median per-channel range; drift = max / min per-step range; static / step = how much one range over all "
+           "steps exceeds the range of a typical step.", '',
            markdown_table(['layer', 'weight channel spread', 'activation channel spread',
                            'activation outlier channels, all blocks (> 5x median)',
                            'activation drift across steps', 'static range / step range'], rows)]
@@ -240,8 +247,12 @@ def variance_readme(summary:dict, sensitivity:dict|None=None) -> str:
         rho = sensitivity['spearman_with_output_error']
         top = sorted(sensitivity['fid_to_fp'].items(), key=lambda kv: -kv[1])[:3]
         out += ['',
-                f"One layer at a time at W4A8 ({sp['fid_n']} paired samples, {sp['fid_steps']} DDIM steps): the layer's "
-                f"output error ranks layers like the paired FID to FP (Spearman {rho['fid_to_fp']:.2f}; with PSNR to FP "
-                f"{rho['neg_psnr_to_fp']:.2f}), while the change of real-data FID does not ({rho['fid_change']:+.2f}: at this "
-                "sample size it is noise). Most sensitive end to end: " + ', '.join(f"`{n}` ({v:.2f})" for n, v in top) + '.']
+                f"One layer at a time at W4A8 ({sp['fid_n']} paired samples, {sp['fid_steps']} DDIM steps): the "
+                "layer's "
+                f"output error ranks layers like the paired FID to FP (Spearman {rho['fid_to_fp']:.2f}; with PSNR to "
+                "FP "
+                f"{rho['neg_psnr_to_fp']:.2f}), while the change of real-data FID does not ({rho['fid_change']:+.2f}: "
+                "at this "
+                "sample size it is noise). Most sensitive end to end: " + ', '.join(f"`{n}` ({v:.2f})" for n,
+                                                                                    v in top) + '.']
     return '\n'.join(out)
