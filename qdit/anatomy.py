@@ -13,7 +13,8 @@ from .sampler import (sample, paired_inputs, make_scheduler, guided_output, mode
                           PROTOCOL)
 from .metrics import (load_classifier, load_reference_stats, extract_features, feature_stats, frechet_distance,
                           paired_metrics)
-from .qmodel import QLinear, calib_batches
+from .qmodel import QLinear
+from .calibration import calib_batches
 from .methods import METHODS, method_options
 from .evaluate import record_samples, reference_samples, read_jsonl, RESULTS_FILE, _calibration_of
 from .core import markdown_table

@@ -14,7 +14,8 @@ from .model import load_dit, weights_sha256
 from .sampler import make_scheduler, denoise, model_sample_shape, null_class_of, PROTOCOL
 
 # %% auto #0
-__all__ = ['BRANCHES', 'collect_calibration', 'calibration_key', 'calibration_file', 'calibration_set', 'default_calibration']
+__all__ = ['BRANCHES', 'collect_calibration', 'calibration_key', 'calibration_file', 'calibration_set', 'default_calibration',
+           'calib_batches']
 
 # %% ../nbs/07_calibration.ipynb #9becf68a
 BRANCHES = ('both', 'cond')   # 'both': conditional and null-class inputs of each picked step; 'cond': the paper's code
@@ -70,3 +71,11 @@ def calibration_set(model, model_hash:str, path=None, n_batches:int=16, batch_si
 def default_calibration(model=None, branches:str='both', progress:bool=True) -> dict:
     "The calibration set of the shipped embedded model (seed 0)."
     return calibration_set(model or load_dit(), weights_sha256(), branches=branches, progress=progress)
+
+# %% ../nbs/07_calibration.ipynb #43b41002
+def calib_batches(calib:dict, batch_size:int=64) -> list:
+    "The calibration set {'x', 't', 'y'} as a list of (x, t, y) batches."
+    if not {'x', 't', 'y'} <= set(calib): raise ValueError(f"a calibration set needs keys x, t, y; got {sorted(calib)}")
+    n = len(calib['x'])
+    return [(calib['x'][i:i + batch_size], calib['t'][i:i + batch_size],
+             calib['y'][i:i + batch_size]) for i in range(0, n, batch_size)]

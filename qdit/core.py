@@ -16,12 +16,12 @@ import torchmetrics
 from importlib.metadata import version, PackageNotFoundError
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'METRICS', 'PAIRED_METRICS', 'proj_root', 'proj_path', 'data_path', 'figures_path', 'results_path',
-           'cache_path', 'protocol', 'by_protocol', 'seed_everything', 'set_threads', 'sampling_device', 'device_label',
-           'file_sha256', 'key_hash', 'tensor_sha256', 'cpu_model', 'versions', 'numerics', 'save_json', 'save_tensors',
-           'load_json', 'append_jsonl', 'read_jsonl', 'timer', 'model_bytes', 'BadFile', 'check_safetensors',
-           'read_json_file', 'save_figure', 'image_grid', 'summarise', 'paired_differences', 'fmt_ms', 'markdown_table',
-           'update_block']
+__all__ = ['PROTOCOLS', 'METRICS', 'PAIRED_METRICS', 'OUTPUT_STAMP', 'proj_root', 'proj_path', 'data_path', 'figures_path',
+           'results_path', 'cache_path', 'protocol', 'by_protocol', 'seed_everything', 'set_threads', 'sampling_device',
+           'device_label', 'file_sha256', 'key_hash', 'tensor_sha256', 'cpu_model', 'versions', 'numerics', 'save_json',
+           'save_tensors', 'load_json', 'append_jsonl', 'read_jsonl', 'timer', 'model_bytes', 'BadFile',
+           'check_safetensors', 'read_json_file', 'save_figure', 'image_grid', 'summarise', 'paired_differences',
+           'fmt_ms', 'markdown_table', 'update_block', 'keep_outputs', 'stale_outputs']
 
 # %% ../nbs/00_core.ipynb #bdf3c980
 def proj_root() -> Path:
@@ -302,3 +302,36 @@ def update_block(section:str, text:str, path=None) -> bool:
     new = s[:s.index(a) + len(a)] + '\n' + text.strip() + '\n' + s[s.index(b):]
     if new != s: path.write_text(new)
     return new != s
+
+# %% ../nbs/00_core.ipynb #4ba4f9fd
+OUTPUT_STAMP = 'qdit_source'        # cell metadata: the hash of the source that produced the cell's committed outputs
+
+def _source_sha(cell:dict) -> str: return hashlib.sha256(''.join(cell['source']).encode()).hexdigest()[:16]
+
+def _is_result(o:dict) -> bool:
+    "An output worth committing: a figure, a table, a value; not stderr, warnings or progress widgets."
+    if o.get('output_type') == 'stream': return o.get('name') == 'stdout'
+    data = o.get('data', {})
+    return 'application/vnd.jupyter.widget-view+json' not in data and bool(data)
+
+def keep_outputs(path, stamp:bool=True) -> int:
+    """Keep notebook `path`'s results (figures, tables, values) and drop the noise (stderr, progress widgets); with
+    `stamp`, mark each cell that keeps an output with the hash of the source that produced it. Returns the number of
+    cells with outputs."""
+    nb, n = json.loads(Path(path).read_text()), 0
+    for c in nb['cells']:
+        if c['cell_type'] != 'code': continue
+        c['outputs'] = [o for o in c.get('outputs', []) if _is_result(o)]
+        if c['outputs']:
+            n += 1
+            if stamp: c['metadata'][OUTPUT_STAMP] = _source_sha(c)
+        else: c['metadata'].pop(OUTPUT_STAMP, None)
+    Path(path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+    return n
+
+def stale_outputs(path) -> list[str]:
+    """The cells of notebook `path` whose committed outputs were not produced by their current source (the first line of
+    each)."""
+    nb = json.loads(Path(path).read_text())
+    return [''.join(c['source']).split('\n')[0] for c in nb['cells'] if c['cell_type'] == 'code' and c.get('outputs')
+            and c['metadata'].get(OUTPUT_STAMP) != _source_sha(c)]

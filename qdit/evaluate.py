@@ -30,8 +30,7 @@ from .core import proj_path, save_tensors
 # %% auto #0
 __all__ = ['RESULTS_FILE', 'SHIPPED_SAMPLES', 'Record', 'as_record', 'record_key', 'find_record', 'floor_key', 'floor_record',
            'fid_floor', 'model_fingerprint', 'reference_samples', 'twins_agreement', 'ship_reference_samples',
-           'evaluate_model', 'record_samples', 'eval_parser', 'cli_options', 'qdit_eval_cli', 'print_record',
-           'bench_processes']
+           'evaluate_model', 'record_samples', 'eval_parser', 'cli_options', 'qdit_eval_cli', 'print_record']
 
 # %% ../nbs/12_evaluate.ipynb #75a31e4c
 RESULTS_FILE = 'records.jsonl'
@@ -439,28 +438,3 @@ def print_record(rec:dict|None):
         rec['metrics']['fid_floor'] = fid_floor(rec['protocol']['n'])
     rec['fid_floor'] = rec['metrics']['fid_floor']
     print(json.dumps(rec, default=str))       # the record goes to stdout; the console script exits 0
-
-# %% ../nbs/12_evaluate.ipynb #0178f00d
-def bench_processes(n:int=256, steps:int=25, world:int|None=None, path=None) -> dict:
-    "Seconds of one `qdit_eval` run as 1 process of 1 thread, of `world` threads, and as `world` processes of 1 thread."
-    world = world or os.cpu_count() or 1
-    # a fresh seed: no kept batches to reuse
-    exe, seed = Path(sys.executable).parent, int(time.time()) % 100_000 + 1000
-    args = [str(exe/'qdit_eval'), '--n', str(n), '--steps', str(steps), '--seed', str(seed), '--quiet', '--no-reuse',
-            '--batch-size', '32']
-    runs = dict(single=[*args, '--threads', '1'], one=[*args, '--threads', str(world)],
-                many=[str(exe/'accelerate'), 'launch', '--multi_gpu', '--num_processes', str(world), '--num_machines',
-                      '1', '--mixed_precision', 'no', '--dynamo_backend', 'no', *args, '--threads', '1'])
-    out = dict(n=n, steps=steps, seed=seed, world=world, cpus=os.cpu_count(), versions=versions())
-    for k, cmd in runs.items():
-        with timer() as t:
-            r = subprocess.run(cmd, capture_output=True, text=True,
-                               env={**os.environ, 'OMP_NUM_THREADS': str(world) if k == 'one' else '1'})
-        if r.returncode:
-            raise RuntimeError(f"{k}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}")
-        out[f'{k}_s'] = round(t['s'], 2)
-        out[f'{k}_fid'] = json.loads([l for l in r.stdout.splitlines() if l.startswith('{')][-1])['metrics']['fid']
-    out['speedup'] = round(out['one_s'] / out['many_s'], 3)                 # against one process using every core
-    out['speedup_vs_single'] = round(out['single_s'] / out['many_s'], 3)    # against one process of one thread
-    if path is not None: save_json(out, path)
-    return out

@@ -5,7 +5,8 @@
 # %% ../nbs/11_methods.ipynb #32ddbf78
 from __future__ import annotations
 import numpy as np
-from .qmodel import QuantConfig, quantize_dit, quant_layers, calib_batches, ADALN
+from .qmodel import QuantConfig, quantize_dit, quant_layers, ADALN
+from .calibration import calib_batches
 import inspect
 from .quant import packed_bytes
 

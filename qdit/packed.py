@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 from diffusers import DiTTransformer2DModel
-from .core import BadFile, check_safetensors, file_sha256, set_threads, save_tensors
+from .core import BadFile, check_safetensors, file_sha256, set_threads, save_tensors, load_json, results_path
 from .model import load_dit, default_model_dir, weights_sha256
 from .quant import dequantize
 from .qmodel import (QLinear, QuantConfig, quantize_dit, resolve, quant_layers, layer_in_features, _act_for,
@@ -25,7 +25,7 @@ from .evaluate import (_OneLineParser, _positive, _bits, _group, _calibration_of
 __all__ = ['FORMAT', 'PACKED_FILE', 'PACKABLE', 'QUANT_ARGS', 'storage_bits', 'pack_codes', 'unpack_codes', 'PackedLinear',
            'to_packed', 'save_packed', 'packed_metadata', 'load_packed', 'tie_block_embedders', 'packed_ratio',
            'quantize_parser', 'qdit_quantize_cli', 'is_packed', 'packed_weight_bytes', 'evaluate_packed',
-           'qdit_eval_main']
+           'qdit_eval_main', 'packed_line']
 
 # %% ../nbs/20_packed.ipynb #d9c0e7e7
 def storage_bits(bits:int) -> int:
@@ -280,3 +280,13 @@ def qdit_eval_main(argv=None):
     except BadFile as e: p.exit(2, f"qdit_eval: error: {e}\n")
     except (FileNotFoundError, ValueError) as e: p.exit(1, f"qdit_eval: error: {e}\n")
     print_record(rec)
+
+# %% ../nbs/20_packed.ipynb #2f9bc662
+def packed_line(path=None) -> str:
+    "One sentence from the stored packed-size measurement of DiT-XL/2 shapes (`nbs/20_packed.ipynb`)."
+    path = Path(path or results_path('packed_ratio_xl.json'))
+    if not path.exists(): return ''
+    r = load_json(path)['xl_w4_g128']
+    return (f"On DiT-XL/2 shapes at W4 with groups of 128 the packed file is {r['file_bytes'] / 2 ** 20:.0f} MiB, "
+            f"{r['ratio_unique']:.3f} of the released fp32 checkpoint's parameters ({r['ratio']:.3f} of diffusers' "
+            "copy, which repeats the embedders in every block).")

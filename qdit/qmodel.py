@@ -11,24 +11,19 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .quant import (check_bits, block_size, choose_qparams, qparams_from_range, quantize, dequantize, fake_quant,
-                        quant_dequant, packed_bytes, mse_qparams, mse_range, _split)
+                        quant_dequant, packed_bytes, mse_qparams, mse_range, _split,
+                        smoothing_factors)
 from .core import BadFile, read_json_file
 from .gptq import Hessian, gptq_quantize
-import time
-import resource
-from scipy.stats import spearmanr
+from .calibration import calib_batches
 from tqdm.auto import tqdm
 from safetensors.torch import save_model, load_model
 from diffusers import DiTTransformer2DModel
-from .model import build_dit, dit_xl_config
-from .core import versions
-from .sampler import sample
 
 # %% auto #0
 __all__ = ['KINDS', 'SEQUENTIAL', 'ADALN', 'quant_layers', 'layer_in_features', 'QuantConfig', 'resolve_layer', 'resolve',
-           'ActQuant', 'QLinear', 'rtn_weight', 'calib_batches', 'fp_input_stats', 'spearman', 'smoothing_factors',
-           'quantize_dit', 'weight_bytes', 'save_quantized', 'load_quantized', 'xl_calibration', 'bench_gptq_xl',
-           'bench_act_quant']
+           'ActQuant', 'QLinear', 'rtn_weight', 'fp_input_stats', 'quantize_dit', 'weight_bytes', 'save_quantized',
+           'load_quantized', 'xl_calibration']
 
 # %% ../nbs/10_qmodel.ipynb #65928f4b
 KINDS = ('adaln', 'qkv', 'proj', 'fc1', 'fc2')        # in the order a block computes them
@@ -299,13 +294,6 @@ def _swap_layer(model, paths:list, s:dict, act:ActQuant|None, H=None, percdamp:f
         _set_module(model, p, QLinear(l, wq, act, weight=w))
 
 # %% ../nbs/10_qmodel.ipynb #64b09579
-def calib_batches(calib:dict, batch_size:int=64) -> list:
-    "The calibration set {'x', 't', 'y'} as a list of (x, t, y) batches."
-    if not {'x', 't', 'y'} <= set(calib): raise ValueError(f"a calibration set needs keys x, t, y; got {sorted(calib)}")
-    n = len(calib['x'])
-    return [(calib['x'][i:i + batch_size], calib['t'][i:i + batch_size],
-             calib['y'][i:i + batch_size]) for i in range(0, n, batch_size)]
-
 class _InputStats:
     "What calibration passes record about one layer's input: Hessian, per-sample channel min/max, a sample of rows."
     def __init__(self, n_in:int, hessian:bool, keep_rows:int=0):
@@ -342,27 +330,6 @@ def fp_input_stats(model, layers:list, calib:dict, batch_size:int=64, hessian=Tr
 def _needs_calibration(cfg:QuantConfig, R:dict) -> bool:
     static = any(s['act'] == 'static' and s['abits'] != 16 for s in R.values())
     return cfg.weights == 'gptq' or cfg.smooth is not None or static
-
-# %% ../nbs/10_qmodel.ipynb #dff4a378
-def spearman(a:torch.Tensor, b:torch.Tensor) -> float:
-    "Spearman rank correlation of two vectors (scipy), 0 when either is constant."
-    r = float(spearmanr(a.double().numpy(), b.double().numpy()).statistic)
-    return 0.0 if r != r else r
-
-def smoothing_factors(amax:torch.Tensor,      # [samples, C] activation abs max per sample and channel
-                      wmax:torch.Tensor,      # [C] weight abs max per input channel
-                      method:str='smoothquant', alpha:float=0.5, t:torch.Tensor|None=None) -> torch.Tensor:
-    "Per-channel smoothing factors s (inputs are divided by s, weight columns multiplied by it)."
-    if method == 'smoothquant': a = amax.amax(0)
-    elif method == 'ptq4dit':
-        if t is None: raise ValueError("PTQ4DiT smoothing needs the timestep of each calibration sample")
-        ts = t.unique()
-        at = torch.stack([amax[t == u].amax(0) for u in ts])
-        eta = torch.tensor([1 / (1 + spearman(x, wmax)) for x in at])
-        eta = eta / eta.sum()
-        a, alpha = (eta[:, None].float() * at).sum(0), 0.5
-    else: raise ValueError(f"unknown smoothing {method!r} (smoothquant, ptq4dit)")
-    return (a.clamp_min(1e-5) ** alpha / wmax.clamp_min(1e-5) ** (1 - alpha)).clamp_min(1e-5)
 
 # %% ../nbs/10_qmodel.ipynb #cee624ac
 def _static_range(st:_InputStats, s:dict, sm, clip:str):
@@ -474,49 +441,3 @@ def xl_calibration(n:int=256, resolution:int=256, seed:int=0) -> dict:
     s = resolution // 8
     return dict(x=torch.randn(n, 4, s, s, generator=g), t=torch.randint(0, 1000, (n,), generator=g),
                 y=torch.randint(0, 1000, (n,), generator=g))
-
-def bench_gptq_xl(depth:int=28, n_calib:int=256, wbits:int=4, abits:int=8, group:int=128, seed:int=0,
-                  progress:bool=True) -> dict:
-    "Wall time and peak memory (process max RSS) of GPTQ W4A8 on a random DiT-XL/2-shaped model."
-    m = build_dit(dit_xl_config(depth=depth), seed=seed).eval()
-    cal = xl_calibration(n_calib, seed=seed)
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0 = time.perf_counter()
-    q = quantize_dit(m, QuantConfig(wbits, abits, group, group, weights='gptq', sequential='block'), calib=cal,
-                     progress=progress)
-    wall = time.perf_counter() - t0
-    return dict(depth=depth, n_calib=n_calib, wbits=wbits, abits=abits, group=group, sequential='block',
-                quant_wall_s=wall, peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
-                rss_before_gb=rss0 / 2**20, fp32_weight_mb=weight_bytes(m) / 2**20,
-                quant_weight_mb=weight_bytes(q) / 2**20, threads=torch.get_num_threads(), versions=versions())
-
-# %% ../nbs/10_qmodel.ipynb #5b6b5961
-def bench_act_quant(tokens:int=200 * 49, widths=(256, 1024), group:int=32, bits:int=8, repeats:int=10,
-                    model=None, n:int=100, steps:int=4) -> dict:
-    "Seconds per call of fused vs two-step fake quantization, and (given a model) of FP vs dynamic W4A8 sampling."
-    def best(f):
-        f()
-        ts = []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            f()
-            ts.append(time.perf_counter() - t)
-        return min(ts)
-    out = dict(tokens=tokens, group=group, bits=bits, threads=torch.get_num_threads(), versions=versions(), widths={})
-    for C in widths:
-        x = torch.randn(tokens, C)
-        blk = block_size(x.shape, group)
-        s, z = choose_qparams(x, bits, blk)
-        two = best(lambda: dequantize(quantize(x, s, z, bits, blk), s, z, blk))
-        one = best(lambda: quant_dequant(x, s, z, bits, blk))
-        out['widths'][C] = dict(two_step_s=two, fused_s=one, speedup=two / one)
-    if model is not None:
-        q = quantize_dit(model, QuantConfig(4, 8, group, group, act='dynamic', weights='rtn'), progress=False)
-        t = {}
-        for name, m in (('fp', model), ('w4a8_dynamic', q)):
-            t0 = time.perf_counter()
-            sample(m, n=n, seed=0, steps=steps, progress=False)
-            t[name] = time.perf_counter() - t0
-        out['sampling'] = dict(n=n, steps=steps, fp_s=t['fp'], w4a8_dynamic_s=t['w4a8_dynamic'],
-                               ratio=t['w4a8_dynamic'] / t['fp'])
-    return out

@@ -5,10 +5,12 @@
 # %% ../nbs/08_quant.ipynb #9dd10c16
 from __future__ import annotations
 import torch
+from scipy.stats import spearmanr
 
 # %% auto #0
 __all__ = ['check_bits', 'block_size', 'qrange', 'qparams_from_range', 'choose_qparams', 'quantize', 'dequantize',
-           'quant_dequant', 'fake_quant', 'quant_error', 'packed_bytes', 'mse_range', 'mse_qparams']
+           'quant_dequant', 'fake_quant', 'quant_error', 'packed_bytes', 'mse_range', 'mse_qparams', 'spearman',
+           'smoothing_factors']
 
 # %% ../nbs/08_quant.ipynb #2c6e3474
 def check_bits(bits) -> int:
@@ -118,3 +120,24 @@ def mse_range(x:torch.Tensor, bits:int, block, sym:bool=False, grid=None) -> tup
 def mse_qparams(x:torch.Tensor, bits:int, block, sym:bool=False, grid=None) -> tuple[torch.Tensor, torch.Tensor]:
     "Scale and zero point of `mse_range`."
     return qparams_from_range(*mse_range(x, bits, block, sym, grid), bits, sym)
+
+# %% ../nbs/08_quant.ipynb #dff4a378
+def spearman(a:torch.Tensor, b:torch.Tensor) -> float:
+    "Spearman rank correlation of two vectors (scipy), 0 when either is constant."
+    r = float(spearmanr(a.double().numpy(), b.double().numpy()).statistic)
+    return 0.0 if r != r else r
+
+def smoothing_factors(amax:torch.Tensor,      # [samples, C] activation abs max per sample and channel
+                      wmax:torch.Tensor,      # [C] weight abs max per input channel
+                      method:str='smoothquant', alpha:float=0.5, t:torch.Tensor|None=None) -> torch.Tensor:
+    "Per-channel smoothing factors s (inputs are divided by s, weight columns multiplied by it)."
+    if method == 'smoothquant': a = amax.amax(0)
+    elif method == 'ptq4dit':
+        if t is None: raise ValueError("PTQ4DiT smoothing needs the timestep of each calibration sample")
+        ts = t.unique()
+        at = torch.stack([amax[t == u].amax(0) for u in ts])
+        eta = torch.tensor([1 / (1 + spearman(x, wmax)) for x in at])
+        eta = eta / eta.sum()
+        a, alpha = (eta[:, None].float() * at).sum(0), 0.5
+    else: raise ValueError(f"unknown smoothing {method!r} (smoothquant, ptq4dit)")
+    return (a.clamp_min(1e-5) ** alpha / wmax.clamp_min(1e-5) ** (1 - alpha)).clamp_min(1e-5)

@@ -8,7 +8,7 @@ import json, os, platform, subprocess, datetime, contextlib, hashlib
 from pathlib import Path
 from filelock import FileLock, Timeout
 from .core import (proj_path, results_path, read_jsonl, append_jsonl, set_threads, sampling_device, load_json,
-                       cache_path, key_hash, markdown_table, update_block)
+                       cache_path, key_hash, markdown_table, update_block, keep_outputs)
 from .model import load_dit, weights_sha256
 from .evaluate import _OneLineParser, _positive, RESULTS_FILE, fid_floor
 from .sampler import Processes, processes
@@ -23,11 +23,10 @@ from .instrument import (fp_table, fp_bars, guidance_summary, study_rows, study_
 from .results import BASELINES, stored_jobs
 
 # %% auto #0
-__all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIFT', 'LADDER_CLAIMS', 'OUTPUT_STAMP',
-           'results_readme', 'pending_note', 'update_results_blocks', 'pending_jobs', 'find_job', 'job_claim',
-           'qdit_results_cli', 'note_run_time', 'verdict', 'study_w4a8_claim', 'variance_claims', 'ladder_claims',
-           'claims_rows', 'instrument_line', 'claims_table', 'scaleout_line', 'packed_line', 'render_readme',
-           'write_readme', 'write_results', 'keep_outputs', 'stale_outputs']
+__all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIFT', 'LADDER_CLAIMS', 'results_readme',
+           'pending_note', 'update_results_blocks', 'pending_jobs', 'find_job', 'job_claim', 'qdit_results_cli',
+           'note_run_time', 'verdict', 'study_w4a8_claim', 'variance_claims', 'ladder_claims', 'claims_rows',
+           'instrument_line', 'claims_table', 'render_readme', 'write_readme', 'write_results']
 
 # %% ../nbs/19_report.ipynb #18932c84
 def _na_note(recs:list) -> list:
@@ -401,27 +400,6 @@ def claims_table(records:list|None=None, model_sha:str|None=None) -> str:
     line = instrument_line(records, model_sha)
     return (line + '\n\n' if line else '') + markdown_table(["the paper's claim", "paper", "ours", "verdict"], rows)
 
-# %% ../nbs/19_report.ipynb #6f8ad53d
-def scaleout_line(path=None) -> str:
-    "One sentence from `bench_processes`' record: what two processes bought on the machine that measured it."
-    path = Path(path or results_path('bench_processes.json'))
-    if not path.exists(): return ''
-    b = load_json(path)
-    return (f"Measured on a {b['cpus']}-core CPU ({b['n']} samples, DDIM {b['steps']}, full precision): {b['world']} "
-            f"processes of one thread took {b['many_s']:.1f} s, one process of one thread {b['single_s']:.1f} s "
-            f"({b['speedup_vs_single']:.2f}x) and one process of {b['world']} threads {b['one_s']:.1f} s "
-            f"({b['speedup']:.2f}x); FID {b['many_fid']:.4f} either way.")
-
-# %% ../nbs/19_report.ipynb #2f9bc662
-def packed_line(path=None) -> str:
-    "One sentence from the stored packed-size measurement of DiT-XL/2 shapes (`nbs/20_packed.ipynb`)."
-    path = Path(path or results_path('packed_ratio_xl.json'))
-    if not path.exists(): return ''
-    r = load_json(path)['xl_w4_g128']
-    return (f"On DiT-XL/2 shapes at W4 with groups of 128 the packed file is {r['file_bytes'] / 2 ** 20:.0f} MiB, "
-            f"{r['ratio_unique']:.3f} of the released fp32 checkpoint's parameters ({r['ratio']:.3f} of diffusers' "
-            "copy, which repeats the embedders in every block).")
-
 # %% ../nbs/19_report.ipynb #06f868ac
 def render_readme(nb=None) -> str:
     "README text from the index notebook: its markdown cells, and the markdown outputs of its code cells."
@@ -451,36 +429,3 @@ def write_results() -> dict:
     if (study := study_rows(recs, sha)):
         out['instrument'] = update_block('instrument', study_readme(study, weight_bytes(load_dit())))
     return out
-
-# %% ../nbs/19_report.ipynb #4ba4f9fd
-OUTPUT_STAMP = 'qdit_source'        # cell metadata: the hash of the source that produced the cell's committed outputs
-
-def _source_sha(cell:dict) -> str: return hashlib.sha256(''.join(cell['source']).encode()).hexdigest()[:16]
-
-def _is_result(o:dict) -> bool:
-    "An output worth committing: a figure, a table, a value; not stderr, warnings or progress widgets."
-    if o.get('output_type') == 'stream': return o.get('name') == 'stdout'
-    data = o.get('data', {})
-    return 'application/vnd.jupyter.widget-view+json' not in data and bool(data)
-
-def keep_outputs(path, stamp:bool=True) -> int:
-    """Keep notebook `path`'s results (figures, tables, values) and drop the noise (stderr, progress widgets); with
-    `stamp`, mark each cell that keeps an output with the hash of the source that produced it. Returns the number of
-    cells with outputs."""
-    nb, n = json.loads(Path(path).read_text()), 0
-    for c in nb['cells']:
-        if c['cell_type'] != 'code': continue
-        c['outputs'] = [o for o in c.get('outputs', []) if _is_result(o)]
-        if c['outputs']:
-            n += 1
-            if stamp: c['metadata'][OUTPUT_STAMP] = _source_sha(c)
-        else: c['metadata'].pop(OUTPUT_STAMP, None)
-    Path(path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
-    return n
-
-def stale_outputs(path) -> list[str]:
-    """The cells of notebook `path` whose committed outputs were not produced by their current source (the first line of
-    each)."""
-    nb = json.loads(Path(path).read_text())
-    return [''.join(c['source']).split('\n')[0] for c in nb['cells'] if c['cell_type'] == 'code' and c.get('outputs')
-            and c['metadata'].get(OUTPUT_STAMP) != _source_sha(c)]

@@ -220,10 +220,7 @@ class EvolutionarySearch:
         rng, t0, self.new, spent = random.Random(self.seed), time.time(), 0, 0.0
         rand = lambda: random_genome(self.space, self.costs, self.budget, rng)
         evaluated, order = set(), []
-        pop, seen = [], set()
-        for g in self.init:
-            pop.append(g)
-            seen.add(genome_key(g))
+        pop, seen = list(self.init), {genome_key(g) for g in self.init}
         self._fill(pop, seen, rng, rand, self.population)
         history, top, stopped = [], [], False
         bar = tqdm(total=self.generations * self.population, desc='search', disable=not progress)
@@ -370,9 +367,8 @@ def _int_list(lo:int|None=None):
         try: v = tuple(int(c) for c in text.split(','))
         except ValueError: v = None
         if v is None or (lo is not None and min(v) < lo):
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a comma-separated list of integers" + ('' if lo is None else f" >= {lo}")
-            )
+            bound = '' if lo is None else f" >= {lo}"
+            raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers{bound}")
         return v
     return f
 
@@ -397,9 +393,8 @@ def search_parser() -> argparse.ArgumentParser:
                         'an uninterrupted one would')
     p.add_argument('--seed', type=_positive(int, 0), default=0)
     p.add_argument('--calib-seeds', type=_int_list(0), default='0',
-                   help="comma-separated calibration seeds: a genome's fitness is its mean over "
-                   "their GPTQ realisations, and the best one of the chosen genome is reported (default 0: one "
-                   "realisation)")
+                   help="comma-separated calibration seeds: a genome's fitness is its mean over their GPTQ "
+                        "realisations, and the best one of the chosen genome is reported (default 0: one)")
     p.add_argument('--out', default=None, help='where to write the searched QuantConfig JSON (default data/search/); '
                    'its log goes beside it (OUT.log.jsonl)')
     p.add_argument('--threads', type=_positive(int), default=None)

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from .core import proj_root, save_json, load_json
-from .qmodel import QuantConfig, spearman
+from .qmodel import QuantConfig
+from .quant import spearman
 from .gptq import gptq_dequantize
 from .evaluate import evaluate_model
 from .core import summarise, fmt_ms, markdown_table, paired_differences, METRICS, PAIRED_METRICS
