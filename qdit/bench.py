@@ -398,11 +398,10 @@ def kernels_line(runs: list | None = None) -> str:
         gain = b['bf16']['ms'] / b['w8a8_int_compiled']['ms'] - 1 if 'ms' in b.get('w8a8_int_compiled', {}) else -1
         beats = f"{'beats' if gain > 0 else 'does not beat'} bf16 on this CPU ({gain:+.0%})"
         out.append(
-            f"On DiT-XL/2's linear layers at batch {b['batch']}, {b['threads']} thread(s) of an {cpu}: "
-            "W8A8 in integers "
-            f"runs at {x('w8a8_int_compiled')} fp32 compiled ({x('w8a8_int')} eager), torchao's W8A8 at "
-            f"{x('torchao_w8a8')}, optimum-quanto's at {x('quanto_w8a8')}, bf16 at {x('bf16')} and the int8 GEMM alone "
-            f"at {x('int8_gemm_only')}, so W8A8 {beats}; "
+            f"On DiT-XL/2's linear layers at batch {b['batch']}, {b['threads']} thread(s) of an {cpu}: W8A8 in "
+            f"integers runs at {x('w8a8_int_compiled')} fp32 compiled ({x('w8a8_int')} eager), torchao's W8A8 at "
+            f"{x('torchao_w8a8')}, optimum-quanto's at {x('quanto_w8a8')}, bf16 at {x('bf16')} and the int8 GEMM "
+            f"alone at {x('int8_gemm_only')}, so W8A8 {beats}; "
             + (f"two-level W4A8 runs at {x('w4a8_int_compiled')} compiled, holding "
                f"{b['w4a8_int']['weights_mb'] / b['fp32']['weights_mb']:.3f} of fp32's weight bytes; "
                if 'weights_mb' in b.get('w4a8_int', {}) else '')

@@ -362,7 +362,7 @@ def _quantize_layer(model, paths:list, s:dict, cfg:QuantConfig, st:_InputStats|N
 @torch.no_grad()
 def quantize_dit(model,                      # a diffusers DiTTransformer2DModel (left untouched)
                  config:QuantConfig|dict,    # what to quantize and how
-                 calib=None,                 # calibration set {'x','t','y'}, or a function returning it (for GPTQ, ranges)
+                 calib=None,                 # calibration set {'x','t','y'} or a function returning it (GPTQ, ranges)
                  batch_size:int=64, progress:bool=True):
     "A quantized copy of `model` (the layers, quantizer and GPTQ of Q-DiT)."
     cfg = config if isinstance(config, QuantConfig) else QuantConfig.from_dict(config)
