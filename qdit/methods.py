@@ -4,10 +4,11 @@
 
 # %% ../nbs/11_methods.ipynb #32ddbf78
 from __future__ import annotations
+import copy, inspect
 import numpy as np
+import torch
 from .qmodel import QuantConfig, quantize_dit, quant_layers, ADALN
 from .calibration import calib_batches
-import inspect
 from .quant import packed_bytes
 
 # %% auto #0
@@ -104,7 +105,7 @@ def torchao_check(wbits:int=8, abits:int=8, adaln:str='quant', **_):
 
 def torchao_method(model, calib=None, wbits:int=8, abits:int=8, group:int=32, adaln:str='w8', progress:bool=True):
     "torchao: int8 dynamic per-token activations with int8 per-channel (W8) or int-b per-group weights."
-    import copy, torch, torchao.quantization as tq
+    import torchao.quantization as tq          # optional: only this method needs it
     from torchao.quantization.granularity import PerGroup
     torchao_check(wbits, abits, adaln)
     q, targets = copy.deepcopy(model).eval(), _targets(model, adaln, wbits)
@@ -138,7 +139,7 @@ def _float_weight_class(cls):
 def quanto_method(model, calib=None, wbits:int=8, abits:int=8, adaln:str='w8', progress:bool=True):
     """optimum-quanto: int8/int4 weights, int8 activations with static scales calibrated on the calibration set of
     nbs/07_calibration.ipynb."""
-    import copy, torch, optimum.quanto as oq
+    import optimum.quanto as oq                # optional: only this method needs it
     quanto_check(wbits, abits, adaln)
     wq = {8: oq.qint8, 4: oq.qint4, 16: None}
     q, targets = copy.deepcopy(model).eval(), _targets(model, adaln, wbits)
