@@ -287,8 +287,8 @@ def step_error_note(se:dict) -> str:
             f"prediction on full precision's x_t) is smaller with GPTQ at {below(steps, 'eps_total')} of {len(steps)} "
             f"steps, its shared part at {below(steps, 'eps_common')}." +
             (" So in pixel space GPTQ's samples share no larger shift at any step: the larger common error of their "
-             "classifier "
-             "features (table above) is how the classifier reads smaller pixel errors, not a drift of the images."
+             "classifier features (table above) is how the classifier reads smaller pixel errors, not a drift of the "
+             "images."
              if below(runs, 'x_common') == n else ""))
 
 
@@ -382,9 +382,9 @@ def device_note(recs:list, check:dict|None) -> str:
         names = sorted({f"{r['setting']} {LABELS[r['method']]}" for r in moved},
                        key=lambda s: (([*SETTINGS].index(s.split()[0]) + 1) if s.split()[0] in SETTINGS else 0, s))
         devs = sorted({r['sample_device'] for r in moved})
-        out.append(f"**Rows sampled on a GPU** ({', '.join(devs)}; quantized and measured on that machine's CPU, noise "
-                   "and labels drawn on "
-                   f"the CPU, TF32 off): {', '.join(names)}. Their *quant.* times come from that machine's CPU.")
+        out.append(f"**Rows sampled on a GPU** ({', '.join(devs)}; quantized and measured on that machine's CPU, "
+                   f"noise and labels drawn on the CPU, TF32 off): {', '.join(names)}. Their *quant.* times come from "
+                   "that machine's CPU.")
     if check:
         fp = [r for r in check['rows'] if r['method'] == 'fp']
         ch = lambda rs: [100 * (r['other']['fid'] / r['cpu']['fid'] - 1) for r in rs]

@@ -274,8 +274,8 @@ def speedup_table(res: dict) -> str:
              '|---|---|---|---|---|']
     for k, v in _paths(res).items():
         lines.append(
-            f"| {PATH_LABELS.get(k, k)} | {v['ms']:,.0f} | {v['speedup_vs_fp32']:.2f}x | {_mb(v, 'weights_mb')} "
-            f"| {_mb(v, 'peak_mb')} |"
+            f"| {PATH_LABELS.get(k, k)} | {v['ms']:,.0f} | {v['speedup_vs_fp32']:.2f}x | {_mb(v, 'weights_mb')} | "
+            f"{_mb(v, 'peak_mb')} |"
             if 'ms' in v
             else f"| {PATH_LABELS.get(k, k)} | n/a ({v['error']}) | | | |"
         )
@@ -289,8 +289,8 @@ def sampling_table(res: dict) -> str:
     for k, v in res.items():
         if isinstance(v, dict) and 's' in v:
             to_sim = v.get('psnr_to_simulation_w8a8', '-') if k == 'w8a8_int' else '-'
-            lines.append(f"| {PATH_LABELS.get(k, k)} | {v['s']:,.1f} | {v['speedup_vs_fp32']:.2f}x "
-                         f"| {v.get('psnr_to_fp32', '-')} | {to_sim} |")
+            lines.append(f"| {PATH_LABELS.get(k, k)} | {v['s']:,.1f} | {v['speedup_vs_fp32']:.2f}x | "
+                         f"{v.get('psnr_to_fp32', '-')} | {to_sim} |")
     return '\n'.join(lines)
 
 
@@ -405,9 +405,9 @@ def kernels_line(runs: list | None = None) -> str:
             + (f"two-level W4A8 runs at {x('w4a8_int_compiled')} compiled, holding "
                f"{b['w4a8_int']['weights_mb'] / b['fp32']['weights_mb']:.3f} of fp32's weight bytes; "
                if 'weights_mb' in b.get('w4a8_int', {}) else '')
-            + (f"with activations in groups of 128 (one int8 GEMM per group) W8A8 falls to "
+            + ("with activations in groups of 128 (one int8 GEMM per group) W8A8 falls to "
                f"{x('w8a8_int_grouped_compiled')} compiled; " if 'ms' in b.get('w8a8_int_grouped_compiled', {}) else '')
             + f"the simulation runs at {x('simulation_w8a8')} and W4A16 through PyTorch's int4 kernel at "
-            f"{x('w4a16_int4')}."
+              f"{x('w4a16_int4')}."
         )
     return ' '.join(out)

@@ -30,8 +30,8 @@ def proj_root() -> Path:
     for start in (Path.cwd(), Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()):
         for p in (start, *start.parents):
             if (p/'settings.ini').exists() and (p/'qdit').is_dir(): return p
-    raise FileNotFoundError("Cannot find the qdit project root (a folder with settings.ini and qdit/): "
-                            "run from inside the repository or set $QDIT_HOME to it.")
+    raise FileNotFoundError("Cannot find the qdit project root (a folder with settings.ini and qdit/): run from "
+                            "inside the repository or set $QDIT_HOME to it.")
 
 def proj_path(*parts, mkdir:bool=False) -> Path:
     "Path inside the project root; with `mkdir`, create the parent folder."

@@ -313,8 +313,8 @@ def record_samples(rec:dict, model=None, weights=None, batch_size:int=250, progr
     weights = Path(weights or default_model_dir())
     sha = weights_sha256(weights)
     if sha != rec['model_sha256']:
-        raise ValueError(f"record {rec['key']} was measured on model {rec['model_sha256'][:12]}, "
-                                                    f"not on the weights in {weights} ({sha[:12]})")
+        raise ValueError(f"record {rec['key']} was measured on model {rec['model_sha256'][:12]}, not on the weights "
+                         f"in {weights} ({sha[:12]})")
     dev = rec.get('sample_device', 'cpu').split(' ')[0]          # e.g. 'cuda:0 (NVIDIA H200)' -> 'cuda:0'
     if dev != 'cpu' and not torch.cuda.is_available():
         warnings.warn(f"record {rec['key']} was sampled on {rec['sample_device']}, and this machine has no CUDA "
@@ -348,7 +348,7 @@ def eval_parser() -> argparse.ArgumentParser:
                        description='Sample a qdit model on paired seeds and print its metrics as JSON.')
     p.add_argument('--model', default=None,
                    help='folder of a saved DiT, or of a packed checkpoint (qdit_quantize --out; sampled as it is) '
-                   '(default: the embedded model, data/dit_fmnist)')
+                        '(default: the embedded model, data/dit_fmnist)')
     p.add_argument('--method', default=None,
                    help='quantization method (default: fp, or qdit when quantization options are given)')
     p.add_argument('--n', type=_positive(int, 4), default=PROTOCOL.n, help='number of samples (>= 4)')
@@ -359,8 +359,8 @@ def eval_parser() -> argparse.ArgumentParser:
     p.add_argument('--calib-seed', type=_positive(int, 0), default=0,
                    help='seed of the calibration set (GPTQ, static ranges, smoothing)')
     p.add_argument('--calib', choices=BRANCHES, default='both',
-                   help="calibration inputs: both guidance branches (default) or the conditional one only (the paper's "
-                        "code)")
+                   help="calibration inputs: both guidance branches (default) or the conditional one only (the "
+                        "paper's code)")
     p.add_argument('--scheduler', choices=SCHEDULERS, default=PROTOCOL.scheduler)
     p.add_argument('--batch-size', type=_positive(int), default=250)
     p.add_argument('--threads', type=_positive(int), default=None)
@@ -382,7 +382,7 @@ def eval_parser() -> argparse.ArgumentParser:
     q.add_argument('--config', default=None, help='a quantization config JSON file (QuantConfig; e.g. a searched one)')
     p.add_argument('--source', default=None,
                    help='with a packed checkpoint as --model: the full-precision model it was quantized from, for the '
-                   'paired metrics (default: the embedded model)')
+                        'paired metrics (default: the embedded model)')
     return p
 
 def _bits(s):

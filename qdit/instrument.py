@@ -262,8 +262,8 @@ def adaln_summary(rows:list, fp_bytes:float) -> str:
         if len(rs) < 2: continue
         out.append(f"- {m}: " + '; '.join(f"{a}: FID to FP {rs[a]['metrics']['fid_to_fp']:.2f}, PSNR "
                                           f"{rs[a]['metrics']['psnr_to_fp']:.1f} dB, "
-                                         f"{rs[a]['weight_bytes'] / fp_bytes:.3f} of the fp32 "
-                                         "bytes" for a in ADALN if a in rs))
+                                          f"{rs[a]['weight_bytes'] / fp_bytes:.3f} of the fp32 "
+                                          "bytes" for a in ADALN if a in rs))
     return '\n'.join(out)
 
 def order_check(rows:list, adaln:str='w8') -> str:
@@ -278,8 +278,9 @@ def order_check(rows:list, adaln:str='w8') -> str:
     ok = lambda c: 'holds' if c else 'does not hold'
     return (f"FID, seed 0, adaLN {adaln}: full precision {fp:.2f}, Q-DiT {qm:.2f}" + (f" ± {qs:.2f} ({len(q)} "
                                                                                       "calibration seeds)"
-            if len(q) > 1 else '') + f", RTN {rtn:.2f}. Q-DiT below RTN: {ok(qm < rtn)}; RTN not below full precision: "
-            f"{ok(rtn >= fp)}; Q-DiT not below full precision beyond its spread: {ok(qm + qs >= fp)}.")
+            if len(q) > 1 else '') + f", RTN {rtn:.2f}. Q-DiT below RTN: {ok(qm < rtn)}; RTN not below full "
+                                     f"precision: {ok(rtn >= fp)}; Q-DiT not below full precision beyond its spread: "
+                                     f"{ok(qm + qs >= fp)}.")
 
 def study_readme(rows:list, fp_bytes:float) -> str:
     """The RESULTS.md block of the defaults study: the table, the adaLN options per method, Q-DiT's realisation spread,

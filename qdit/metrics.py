@@ -113,7 +113,7 @@ def load_reference_stats(path=None) -> tuple[dict, dict]:
     path = Path(path or data_path(REF_STATS_FILE))
     if not path.exists():
         raise FileNotFoundError(f"No reference statistics at {path}: build them with nbs/06_metrics.ipynb "
-                                                  "(compute_reference_stats + save_reference_stats).")
+                                "(compute_reference_stats + save_reference_stats).")
     check_safetensors(path, 'the reference statistics of the real data',
                       'Restore it (git checkout) or rebuild it with nbs/06_metrics.ipynb.')
     with safe_open(path, 'pt') as f: meta = f.metadata() or {}
@@ -175,8 +175,8 @@ class InceptionV3Features(nn.Module):
         path = weights_path or os.environ.get(INCEPTION_ENV)
         if not path or not Path(path).exists():
             raise FileNotFoundError(f"Inception-V3 weights not found ({path or 'no path given'}): pass weights_path= "
-                                    "or set "
-                                    f"${INCEPTION_ENV} to a local copy of pt_inception-2015-12-05-6726825d.pth.")
+                                    f"or set ${INCEPTION_ENV} to a local copy of "
+                                    "pt_inception-2015-12-05-6726825d.pth.")
         try: from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
         except ImportError as e:
             raise ImportError("The Inception-V3 path needs torch-fidelity (and torchvision): pip install "

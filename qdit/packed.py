@@ -159,8 +159,8 @@ def load_packed(path, source_sha256:str|None=None) -> nn.Module:
     p, fix = Path(meta['file']), 'Write it again with qdit_quantize.'
     if source_sha256 and meta.get('source_sha256') != source_sha256:
         raise BadFile(f"{p}: quantized from model {meta.get('source_sha256', '?')[:12]}, not {source_sha256[:12]}. "
-                      "Quantize the model you meant with qdit_quantize --model, or evaluate it against the model "
-                      "it was quantized from (qdit_eval --source).")
+                      "Quantize the model you meant with qdit_quantize --model, or evaluate it against the model it "
+                      "was quantized from (qdit_eval --source).")
     config = {k: v for k, v in json.loads(meta['base']).items() if not k.startswith('_')}
     base = DiTTransformer2DModel.from_config(config)
     m = _packed_skeleton(base.eval(), QuantConfig.from_dict(json.loads(meta['quant'])))
@@ -269,8 +269,8 @@ def qdit_eval_main(argv=None):
     given = [f"--{k}" for k in QUANT_ARGS if getattr(a, k) is not None]
     given += ['--calib-seed'] * (a.calib_seed != 0) + ['--calib'] * (a.calib != 'both')
     if given:
-        p.error(f"argument --model: {a.model} is a packed checkpoint, quantized already: "
-                f"{', '.join(given)} do not apply")
+        p.error(f"argument --model: {a.model} is a packed checkpoint, quantized already: {', '.join(given)} do not "
+                "apply")
     if a.steps > 1000: p.error(f"argument --steps: {a.steps} exceeds the 1000 training timesteps")
     set_threads(a.threads)
     try:

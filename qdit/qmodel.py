@@ -95,8 +95,8 @@ class QuantConfig:
         if model is not None:
             try: resolve(cfg, model)
             except ValueError as e:
-                raise BadFile(f"{p}: does not fit this model ({e}); it was written for another one. "
-                                                  "Search or write a config for this model.") from None
+                raise BadFile(f"{p}: does not fit this model ({e}); it was written for another one. Search or write a "
+                              "config for this model.") from None
         return cfg
 
 # %% ../nbs/10_qmodel.ipynb #b4f9f50b
@@ -371,8 +371,9 @@ def quantize_dit(model,                      # a diffusers DiTTransformer2DModel
     if not _needs_calibration(cfg, R):
         for n, paths in names.items(): _quantize_layer(q, paths, R[n], cfg, None, None)
     else:
-        if calib is None: raise ValueError("GPTQ, static activations and smoothing need a calibration set: pass calib="
-                                           "qdit.calibration.default_calibration(model) or any {'x','t','y'} dict")
+        if calib is None: raise ValueError("GPTQ, static activations and smoothing need a calibration set: pass "
+                                           "calib=qdit.calibration.default_calibration(model) or any {'x','t','y'} "
+                                           "dict")
         calib = calib() if callable(calib) else calib
         keep = 1024 if cfg.clip == 'mse' else 0
         if cfg.sequential == 'none':     # every layer's inputs from the full-precision model, one pass

@@ -27,8 +27,8 @@ def block_size(shape, group) -> tuple:
     if group == 'channel': return (1,) * (len(shape) - 1) + (C,)
     if isinstance(group, bool) or not isinstance(group, int) or group < 1:
         raise ValueError(f"group must be 'tensor', 'channel' or a positive integer, got {group!r}")
-    if C % group: raise ValueError(f"group size {group} does not divide the {C} input channels "
-                                   f"(divisors: {[d for d in range(1, C + 1) if C % d == 0]})")
+    if C % group: raise ValueError(f"group size {group} does not divide the {C} input channels (divisors: "
+                                   f"{[d for d in range(1, C + 1) if C % d == 0]})")
     return (1,) * (len(shape) - 1) + (group,)
 
 # %% ../nbs/08_quant.ipynb #da942bd2

@@ -20,19 +20,19 @@ from .anatomy import device_note, anatomy_table, shift_table, layer_error_note, 
 from .qmodel import weight_bytes
 from .core import summarise, fmt_ms
 from .instrument import (fp_table, fp_bars, guidance_summary, study_rows, study_readme, _adaln_of, _calib_of)
-from .results import BASELINES, stored_jobs
+from .results import BASELINES, stored_jobs, verdict, lossless_claim, beats_baselines_claim
 
 # %% auto #0
 __all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIFT', 'LADDER_CLAIMS', 'results_readme',
            'pending_note', 'update_results_blocks', 'pending_jobs', 'find_job', 'job_claim', 'qdit_results_cli',
-           'note_run_time', 'verdict', 'study_w4a8_claim', 'variance_claims', 'ladder_claims', 'claims_rows',
-           'instrument_line', 'claims_table', 'render_readme', 'write_readme', 'write_results']
+           'note_run_time', 'study_w4a8_claim', 'variance_claims', 'ladder_claims', 'claims_rows', 'instrument_line',
+           'claims_table', 'render_readme', 'write_readme', 'write_results']
 
 # %% ../nbs/19_report.ipynb #18932c84
 def _na_note(recs:list) -> list:
     "A line naming the rows a method cannot run, with its reason (empty when there are none)."
-    na = {(r['setting'],
-           r['method']): r['na'] for r in recs if r.get('tag') == 'results' and r.get('na') not in (None, NOT_RUN)}
+    na = {(r['setting'], r['method']): r['na'] for r in recs
+          if r.get('tag') == 'results' and r.get('na') not in (None, NOT_RUN)}
     return ['', 'n/a: ' + '; '.join(f"{LABELS[m]} at {s} ({why})" for (s, m), why in na.items()) + '.'] if na else []
 
 def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True,
@@ -53,63 +53,57 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
         caveat += [f"**In progress: {stored} of {stored + len(todo)} evaluations of this protocol are stored; the "
                    "rows below are those. The rest are not run yet (`make reproduce PROTOCOL=full` or `qdit_results "
                    "--next K` resumes them).**", '']
-    parts = caveat + ["Embedded model, DDIM 50 steps, CFG 1.5, paired seeds; FID/sFID/IS/Precision/Recall in the "
-                      "reference "
-             "classifier's feature space (lower FID is better). *FID to FP*, *PSNR to FP* and *same class as FP* "
-             "compare each quantized sample with the full-precision sample drawn from the same noise and label (0, "
-             "higher, 1 is perfect): unlike FID they cannot improve by chance, so they rank methods even where FID's "
-             "sampling noise does not. *quant.* is the wall time of quantizing, without loading or drawing the "
-             "calibration set (timed apart, `calib_wall_s` in the record); a * marks times from older records that "
-             "include it.", '', results_table(recs), *_na_note(recs), '',
-             *([f'![FID and FID to FP of each method at each setting]({figure})', ''] if figure else []),
-             "**FID against full precision, paired by seed** (each row's FID over the full-precision FID of the same "
-             "seed; pairing "
-             "removes the seed-to-seed spread that the mean ± std columns above carry):", '', fp_ratio_table(recs), '',
-             *(["**One configuration, several GPTQ realisations.** These full-protocol records quantize with exactly "
-                "the per-layer configuration of the Q-DiT row (compared on their resolved configurations), "
-                "calibration seed 0, on different days: GPTQ's codes follow the host's float summation order, and FID "
-                "to FP moves with the realisation by more than its seed spread (16_anatomy says how this was traced "
-                "to the host):", '', realisation_table(realisations),
-                '']
-               if realisations and len({(r['setting'], r['day']) for r in realisations})
-               > len({r['setting'] for r in realisations}) else []),
-             *([dn, ''] if dn else []),
-             '**Ablation ladder**', '',
-             ladder_table(recs)]
+    legend = ("Embedded model, DDIM 50 steps, CFG 1.5, paired seeds; FID/sFID/IS/Precision/Recall in the reference "
+              "classifier's feature space (lower FID is better). *FID to FP*, *PSNR to FP* and *same class as FP* "
+              "compare each quantized sample with the full-precision sample drawn from the same noise and label (0, "
+              "higher, 1 is perfect): unlike FID they cannot improve by chance, so they rank methods even where FID's "
+              "sampling noise does not. *quant.* is the wall time of quantizing, without loading or drawing the "
+              "calibration set (timed apart, `calib_wall_s` in the record); a * marks times from older records that "
+              "include it.")
+    paired = ("**FID against full precision, paired by seed** (each row's FID over the full-precision FID of the same "
+              "seed; pairing removes the seed-to-seed spread that the mean ± std columns above carry):")
+    days = {(r['setting'], r['day']) for r in realisations or []}
+    days = len(days) > len({s for s, _ in days})        # a setting realised on more than one day
+    real = ("**One configuration, several GPTQ realisations.** These full-protocol records quantize with exactly the "
+            "per-layer configuration of the Q-DiT row (compared on their resolved configurations), calibration seed "
+            "0, on different days: GPTQ's codes follow the host's float summation order, and FID to FP moves with the "
+            "realisation by more than its seed spread (16_anatomy says how this was traced to the host):")
+    parts = caveat + [legend, '', results_table(recs), *_na_note(recs), '',
+                      *([f'![FID and FID to FP of each method at each setting]({figure})', ''] if figure else []),
+                      paired, '', fp_ratio_table(recs), '',
+                      *([real, '', realisation_table(realisations), ''] if days else []),
+                      *([dn, ''] if dn else []),
+                      '**Ablation ladder**', '', ladder_table(recs)]
     if paper:
+        ablation = ', '.join(f'{a} {b}' for a, b in PAPER_LADDER)
         parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with "
-                      "the rows "
-                        "above):", '', paper_table(), '', 'Paper ablation (FID): ' + ', '.join(f'{a} {b}' for a,
-                                                                                               b in PAPER_LADDER) + '.']
+                      "the rows above):", '', paper_table(), '', f'Paper ablation (FID): {ablation}.']
     if anatomy and anatomy['records']:
         parts += ['', f"**Why real-data FID and fidelity to FP disagree** (seed 0, {anatomy['records'][0]['n']} "
-                      "samples): FID split into its "
-                  "mean and covariance terms, the spread Tr(Σ) of the samples' features, and the full-precision "
-                  "samples with i.i.d. pixel noise of a given PSNR (unstructured error of that size) for comparison. "
-                  "The last two columns split each sample's feature error to its full-precision twin (mean squared "
-                  "distance) into the part every sample shares, which moves the whole set (FID to FP's mean term), "
-                  "and the part that differs per sample. The last column is the cosine between that shared shift and "
-                  "the full-precision samples' gap to real data (μ_r − μ_FP): positive moves the set toward real "
-                  "data, negative away (the mean term moves by exactly the common error − 2 shift·gap).", '',
+                      "samples): FID split into its mean and covariance terms, the spread Tr(Σ) of the samples' "
+                      "features, and the full-precision samples with i.i.d. pixel noise of a given PSNR "
+                      "(unstructured error of that size) for comparison. The last two columns split each sample's "
+                      "feature error to its full-precision twin (mean squared distance) into the part every sample "
+                      "shares, which moves the whole set (FID to FP's mean term), and the part that differs per "
+                      "sample. The last column is the cosine between that shared shift and the full-precision "
+                      "samples' gap to real data (μ_r − μ_FP): positive moves the set toward real data, negative "
+                      "away (the mean term moves by exactly the common error − 2 shift·gap).", '',
                   anatomy_table(anatomy['records'], anatomy['noise'])]
     if shifts and any(r.get('shift_cos') is not None for r in shifts['records']):
         parts += ['', "**Which way the shared shift points, seed by seed** (every W4 record whose samples were kept, "
-                      "against the "
-                  "full-precision samples of its seed): the change in FID's mean term is exactly the shared shift's "
-                  "size plus its cross term with the full-precision samples' gap to real data: a shift against the "
-                  "gap (negative cosine) always raises it, one along the gap lowers it once the cross term outweighs "
-                  "the shift's size.", '',
+                      "against the full-precision samples of its seed): the change in FID's mean term is exactly the "
+                      "shared shift's size plus its cross term with the full-precision samples' gap to real data: a "
+                      "shift against the gap (negative cosine) always raises it, one along the gap lowers it once the "
+                      "cross term outweighs the shift's size.", '',
                   shift_table(shifts['records'])]
     if layers: parts += ['', layer_error_note(layers)]
     if steps: parts += ['', step_error_note(steps)]
     if bench:
         parts += ['', f"GPTQ W{bench['wbits']}A{bench['abits']} (g={bench['group']}) of a randomly initialised "
-                      "DiT-XL/2-shaped "
-                        f"model ({bench['depth']} blocks, {bench['n_calib']} calibration samples, "
-                        f"sequential='{bench['sequential']}', "
-                        f"{bench['threads']} threads): **{bench['quant_wall_s'] / 60:.1f} min**, peak memory (max RSS) "
-                        f"**{bench['peak_rss_gb']:.1f} GiB**; weights {bench['fp32_weight_mb']:.0f} MiB fp32 → "
-                        f"{bench['quant_weight_mb']:.0f} MiB."]
+                      f"DiT-XL/2-shaped model ({bench['depth']} blocks, {bench['n_calib']} calibration samples, "
+                      f"sequential='{bench['sequential']}', {bench['threads']} threads): "
+                      f"**{bench['quant_wall_s'] / 60:.1f} min**, peak memory (max RSS) **{bench['peak_rss_gb']:.1f} "
+                      f"GiB**; weights {bench['fp32_weight_mb']:.0f} MiB fp32 → {bench['quant_weight_mb']:.0f} MiB."]
     return '\n'.join(parts)
 
 FULL_FIGURE = 'figures/fid_by_method_full.png'   # made by the 'Running it' cells from the stored full-protocol records
@@ -122,8 +116,8 @@ def _shipped(recs:list) -> list:
 def pending_note(name:str) -> str:
     "The results block of a protocol with no stored record of the shipped model."
     cmd = 'make reproduce' + ('' if name == 'quick' else f' PROTOCOL={name}')
-    return (f"Not measured on the shipped model yet ({name} protocol): `{cmd}` runs it, or `qdit_results --next K` "
-            "K jobs at a time. The previous embedded model's tables are archived in "
+    return (f"Not measured on the shipped model yet ({name} protocol): `{cmd}` runs it, or `qdit_results --next K` K "
+            "jobs at a time. The previous embedded model's tables are archived in "
             "[RESULTS_8k.md](data/results/archive_8k/RESULTS_8k.md).")
 
 def update_results_blocks(done:dict|None=None, results=None, path=None) -> dict:
@@ -169,10 +163,9 @@ def find_job(jobs:list, setting:str, method:str, seed:int, rung:str|None=None) -
            and (rung is None or j.get('rung') == rung)]
     if not hit:
         raise ValueError(f"no job {setting} {method} seed {seed}" + (f" rung {rung!r}" if rung else '')
-                         + " in this protocol; "
-                                 f"settings {sorted({j['setting'] for j in jobs})}, methods "
-                                 f"{sorted({j['method'] for j in jobs})}, seeds {sorted({j['seed'] for j in jobs})}, "
-                                 f"rungs {sorted({j['rung'] for j in jobs if j.get('rung')})}")
+                         + f" in this protocol; settings {sorted({j['setting'] for j in jobs})}, methods "
+                           f"{sorted({j['method'] for j in jobs})}, seeds {sorted({j['seed'] for j in jobs})}, rungs "
+                           f"{sorted({j['rung'] for j in jobs if j.get('rung')})}")
     return hit[0]
 
 def _row_summary(j:dict, r:dict) -> dict:
@@ -297,11 +290,6 @@ HOW = dict(channels='`make reproduce` (nbs/14_variance.ipynb)', timesteps='`make
            w8a8='`qdit_results --protocol full --job W8A8 qdit 0`')
 NOT_MEASURED = 'not measured on the shipped model yet'
 
-def verdict(ours:dict, other:float) -> str:
-    "'Lower is better': `ours` (mean, std over seeds) against the best competitor's value `other`."
-    if ours['mean'] + ours['std'] < other: return 'holds'
-    return 'holds within spread' if ours['mean'] < other else 'does not hold here'
-
 def study_w4a8_claim(rows:list) -> dict|None:
     "The W4A8 claim judged on the defaults study (adaLN w8, both guidance branches): Q-DiT against every baseline."
     pick = lambda r: _adaln_of(r) == 'w8' and _calib_of(r) == 'both'
@@ -313,11 +301,11 @@ def study_w4a8_claim(rows:list) -> dict|None:
     bf = min(base, key=lambda m: base[m]['fid'])
     bp = min((m for m in base if 'fid_to_fp' in base[m]), key=lambda m: base[m]['fid_to_fp'])
     part = '' if len(base) == len(BASELINES) else f'partly measured ({len(base)} of {len(BASELINES)} baselines): '
-    ours = (f"FID {fmt_ms(s, 'fid')} ({s['fid']['n']} calibration seeds) vs {LABELS[bf]} {base[bf]['fid']:.2f} "
-            f"(FP {fp[0]:.2f}); FID to FP {fmt_ms(s, 'fid_to_fp')} vs {LABELS[bp]} {base[bp]['fid_to_fp']:.2f}; "
-            "500 samples, DDIM 25, seed 0")
+    ours = (f"FID {fmt_ms(s, 'fid')} ({s['fid']['n']} calibration seeds) vs {LABELS[bf]} {base[bf]['fid']:.2f} (FP "
+            f"{fp[0]:.2f}); FID to FP {fmt_ms(s, 'fid_to_fp')} vs {LABELS[bp]} {base[bp]['fid_to_fp']:.2f}; 500 "
+            "samples, DDIM 25, seed 0")
     return dict(ours=ours, verdict=part + f"{verdict(s['fid'], base[bf]['fid'])} (FID); "
-                f"{verdict(s['fid_to_fp'], base[bp]['fid_to_fp'])} (FID to FP)")
+                                          f"{verdict(s['fid_to_fp'], base[bp]['fid_to_fp'])} (FID to FP)")
 
 # "varies": the widest channel's range over the median channel's; the widest step's over the narrowest
 SPREAD, DRIFT = 2.0, 1.5
@@ -354,8 +342,8 @@ def ladder_claims(recs:list, model_sha:str, proto:str) -> dict:
             if not (ra and rb): continue
             sa, sb = summarise(ra, ('fid', 'fid_to_fp')), summarise(rb, ('fid', 'fid_to_fp'))
             n = ra[0]['protocol']['n']
-            parts.append(f"{st}: FID to FP {fmt_ms(sa, 'fid_to_fp')} → {fmt_ms(sb, 'fid_to_fp')}, "
-                         f"FID {fmt_ms(sa, 'fid')} → {fmt_ms(sb, 'fid')}")
+            parts.append(f"{st}: FID to FP {fmt_ms(sa, 'fid_to_fp')} → {fmt_ms(sb, 'fid_to_fp')}, FID "
+                         f"{fmt_ms(sa, 'fid')} → {fmt_ms(sb, 'fid')}")
             v = verdict(sb['fid_to_fp'], sa['fid_to_fp']['mean'] - sa['fid_to_fp']['std'])   # beyond both spreads
             lower = sb['fid_to_fp']['mean'] < sa['fid_to_fp']['mean']
             if v != 'holds': v = 'holds within spread' if lower else 'does not hold here'
@@ -367,10 +355,15 @@ def ladder_claims(recs:list, model_sha:str, proto:str) -> dict:
                             verdict='; '.join(verdicts) + ' (FID to FP)')
     return out
 
-def claims_rows(records:list, model_sha:str, variance:dict|None=None, ladder:dict|None=None) -> list[dict]:
-    "One row per claim of the paper: what we measured on the model `model_sha`, and the verdict."
-    study = study_rows(records, model_sha)
-    measured = dict(w4a8=study_w4a8_claim(study), **variance_claims(variance, model_sha), **(ladder or {}))
+def claims_rows(records:list, model_sha:str, variance:dict|None=None, ladder:dict|None=None,
+                full:list|None=None) -> list[dict]:
+    """One row per claim of the paper: what we measured on the model `model_sha`, and the verdict. `full`: the
+    full-protocol results rows, whose W4A8 comparison replaces the defaults study's once every baseline is stored."""
+    full = [r for r in full or [] if r.get('model_sha256', model_sha) == model_sha]
+    w4a8 = beats_baselines_claim(full, 'W4A8')
+    if w4a8 is None or w4a8['ours'].startswith('in progress'): w4a8 = study_w4a8_claim(study_rows(records, model_sha))
+    measured = dict(w4a8=w4a8, w4a4=beats_baselines_claim(full, 'W4A4'), w8a8=lossless_claim(full),
+                    **variance_claims(variance, model_sha), **(ladder or {}))
     return [dict(key=k, claim=c, paper=p, **(measured.get(k) or dict(ours=NOT_MEASURED, verdict=f'run {HOW[k]}')))
             for k, c, p in PAPER_CLAIMS]
 
@@ -380,10 +373,10 @@ def instrument_line(records:list, model_sha:str) -> str:
     if not fp: return ''
     s = summarise(fp, ('fid', 'recall', 'accuracy'))
     fl = fp[0]['metrics'].get('fid_floor') or fid_floor(fp[0]['protocol']['n'])     # records older than the floor field
-    return (f"The instrument: the shipped full-precision model scores FID {fmt_ms(s, 'fid')} ({s['fid']['n']} seeds of "
-            f"1,000 samples, DDIM 50, CFG {fp[0]['protocol']['cfg']}) against a real-data floor of {fl:.2f} "
-            f"({s['fid']['mean'] / fl:.2f}x), recall {s['recall']['mean']:.3f}, "
-            f"class accuracy {s['accuracy']['mean']:.3f}.")
+    return (f"The instrument: the shipped full-precision model scores FID {fmt_ms(s, 'fid')} ({s['fid']['n']} seeds "
+            f"of 1,000 samples, DDIM 50, CFG {fp[0]['protocol']['cfg']}) against a real-data floor of {fl:.2f} "
+            f"({s['fid']['mean'] / fl:.2f}x), recall {s['recall']['mean']:.3f}, class accuracy "
+            f"{s['accuracy']['mean']:.3f}.")
 
 def claims_table(records:list|None=None, model_sha:str|None=None) -> str:
     "The README's claims table, generated from the records of the shipped model."
@@ -395,7 +388,7 @@ def claims_table(records:list|None=None, model_sha:str|None=None) -> str:
     ladder = {}
     for proto in ('quick', 'full') if stored else ():        # the full protocol's ladder, where it has one, wins
         ladder.update(ladder_claims(protocol_records(proto), model_sha, proto))
-    claims = claims_rows(records, model_sha, variance, ladder)
+    claims = claims_rows(records, model_sha, variance, ladder, protocol_records('full') if stored else None)
     rows = [[r['claim'], r['paper'], r['ours'], r['verdict']] for r in claims]
     line = instrument_line(records, model_sha)
     return (line + '\n\n' if line else '') + markdown_table(["the paper's claim", "paper", "ours", "verdict"], rows)

@@ -20,8 +20,8 @@ from .model import load_dit
 # %% auto #0
 __all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'PAPER', 'PAPER_LADDER', 'METRIC_AXES', 'results_protocol',
            'results_plan', 'run_job', 'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table',
-           'fp_ratio_table', 'ladder_table', 'paper_table', 'realisation_rows', 'realisation_table',
-           'plot_fid_by_method']
+           'fp_ratio_table', 'ladder_table', 'paper_table', 'verdict', 'lossless_claim', 'beats_baselines_claim',
+           'realisation_rows', 'realisation_table', 'plot_fid_by_method']
 
 # %% ../nbs/15_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -91,10 +91,8 @@ def stored_jobs(jobs:list, P:dict, results=None) -> list:
     for j in jobs:
         try:
             r = evaluate_model(None, n=P['n'], seed=j['seed'], steps=P['steps'], method=j['method'],
-                               options=j['options'],
-                                results=results, compute=False)
-        # a method that cannot run this setting
-        except ValueError as e:
+                               options=j['options'], results=results, compute=False)
+        except ValueError as e:                 # a method that cannot run this setting
             out.append(dict(j, na=str(e)))
             continue
         out.append(dict(j, na=NOT_RUN) if r is None else _as_row(r, j))
@@ -210,6 +208,61 @@ def paper_table() -> str:
     "The paper's DiT-XL/2 numbers, labelled as the paper's."
     return markdown_table(['setting (paper, DiT-XL/2 ImageNet 256)', 'method', 'FID', 'sFID', 'IS', 'Precision'],
                           [[s, m, *vals] for s, m, *vals in PAPER])
+
+# %% ../nbs/15_results.ipynb #dc4a3a86
+def verdict(ours:dict, other:float) -> str:
+    "'Lower is better': `ours` (mean, std over seeds) against the best competitor's value `other`."
+    if ours['mean'] + ours['std'] < other: return 'holds'
+    return 'holds within spread' if ours['mean'] < other else 'does not hold here'
+
+def _qdit_rows(recs:list, setting:str) -> list:
+    return [r for r in recs if r.get('tag') == 'results' and r.get('setting') == setting and r.get('method') == 'qdit'
+            and 'metrics' in r]
+
+def lossless_claim(recs:list, settings=('W8A8', 'W6A8'), tol:float=1.0) -> dict|None:
+    """The paper's "W8A8 and W6A8 are near lossless" from the results rows: Q-DiT's FID against full precision's on
+    the same seeds (within `tol` % holds), beside FID and PSNR to FP; None until a Q-DiT row of a setting is stored."""
+    fp = {r['protocol']['seed']: r['metrics']['fid'] for r in recs
+          if r.get('tag') == 'results' and r.get('method') == 'fp' and 'metrics' in r}
+    parts, verdicts, n = [], [], None
+    for st in settings:
+        rs = [r for r in _qdit_rows(recs, st) if r['protocol']['seed'] in fp]
+        if not rs: continue
+        rel = [100 * (r['metrics']['fid'] / fp[r['protocol']['seed']] - 1) for r in rs]
+        s, n = summarise(rs, ('fid_to_fp', 'psnr_to_fp')), rs[0]['protocol']['n']
+        seeds = ('seeds ' if len(rs) > 1 else 'seed ') + ', '.join(str(r['protocol']['seed']) for r in rs)
+        parts.append(f"{st}: FID / FP − 1 = {', '.join(f'{x:+.1f}' for x in rel)} % ({seeds}), "
+                     f"FID to FP {fmt_ms(s, 'fid_to_fp')}, PSNR to FP {fmt_ms(s, 'psnr_to_fp', 1)} dB")
+        one = '' if len(rs) > 1 else ' on one seed'
+        ok = 'holds' if max(map(abs, rel)) <= tol else 'does not hold here'
+        verdicts.append(f"{st} {ok} (within {tol:g} %){one}")
+    if not parts: return None
+    return dict(ours='; '.join(parts) + f" ({n} samples, DDIM 50)", verdict='; '.join(verdicts))
+
+def beats_baselines_claim(recs:list, setting:str) -> dict|None:
+    """The paper's "Q-DiT beats every baseline at `setting`" from the results rows, once Q-DiT and every baseline that
+    can run the setting are stored: Q-DiT's FID and FID to FP (mean ± std over seeds) against the best baseline's."""
+    at = [r for r in recs if r.get('tag') == 'results' and r.get('setting') == setting]
+    base = [r for r in at if r.get('method') in BASELINES and 'metrics' in r]
+    todo = [r for r in at if r.get('na') == NOT_RUN and r.get('seed', 0) == 0]
+    q = _qdit_rows(recs, setting)
+    if not (q or base): return None
+    if todo or not q:
+        done = len({r['method'] for r in base + q})
+        return dict(ours=f"in progress: {done} of {done + len(todo)} methods stored",
+                    verdict='run `qdit_results --protocol full --next K`')
+    s = summarise(q, ('fid', 'fid_to_fp'))
+    by = {m: summarise([r for r in base if r['method'] == m], ('fid', 'fid_to_fp'))
+          for m in {r['method'] for r in base}}
+    bf = min(by, key=lambda m: by[m]['fid']['mean'])
+    bp = min(by, key=lambda m: by[m]['fid_to_fp']['mean'])
+    n_seeds = s['fid']['n']
+    ours = (f"FID {fmt_ms(s, 'fid')} vs {LABELS[bf]} {fmt_ms(by[bf], 'fid')}; FID to FP {fmt_ms(s, 'fid_to_fp')} vs "
+            f"{LABELS[bp]} {fmt_ms(by[bp], 'fid_to_fp')} ({q[0]['protocol']['n']} samples, DDIM 50, {n_seeds} "
+            f"seed{'s' if n_seeds > 1 else ''})")
+    one = '' if n_seeds > 1 else ' on one seed (spread not measured)'
+    return dict(ours=ours, verdict=f"{verdict(s['fid'], by[bf]['fid']['mean'])} (FID); "
+                f"{verdict(s['fid_to_fp'], by[bp]['fid_to_fp']['mean'])} (FID to FP){one}")
 
 # %% ../nbs/15_results.ipynb #679d9351
 def realisation_rows(recs:list, model=None, settings=('W4A8', 'W4A4'), group:int=32) -> list[dict]:

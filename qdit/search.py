@@ -396,7 +396,7 @@ def search_parser() -> argparse.ArgumentParser:
                    help="comma-separated calibration seeds: a genome's fitness is its mean over their GPTQ "
                         "realisations, and the best one of the chosen genome is reported (default 0: one)")
     p.add_argument('--out', default=None, help='where to write the searched QuantConfig JSON (default data/search/); '
-                   'its log goes beside it (OUT.log.jsonl)')
+                                               'its log goes beside it (OUT.log.jsonl)')
     p.add_argument('--threads', type=_positive(int), default=None)
     p.add_argument('--quiet', action='store_true')
     return p

@@ -150,8 +150,7 @@ def realisation_check(model, genomes:dict, base:QuantConfig, calib_of, fit_spec:
     """Fitness (`fit_spec`) of each genome quantized by each GPTQ schedule in `quantizers` on each calibration set
     `calib_of(seed)`."""
     spec = dict(model=model_sha, base=base.to_dict(), genomes={nm: genome_key(g) for nm, g in genomes.items()},
-                fitness=fit_spec,
-                calib_seeds=list(calib_seeds), quantizers=list(quantizers))
+                fitness=fit_spec, calib_seeds=list(calib_seeds), quantizers=list(quantizers))
     # scores of the same inputs are kept; the check resumes
     out = stored_result(path, spec) or dict(spec=spec, scores={})
     fit = make_fitness(model, fit_spec['kind'], fit_spec['n'], fit_spec['steps'], fit_spec['seed'], fit_spec['cfg'])
@@ -196,6 +195,10 @@ def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform',
     fs = real['spec']['fitness']
     spread = (f"{f(float(np.mean([d[r] for r in others])))} ± {f(float(np.std([d[r] for r in others], ddof=1)))}"
               if len(others) > 1 else 'n/a')
+    best_of = lambda b: (f" Best of {ref}'s {b['n']} realisations picked on the search's own samples (seed "
+                         f"{b['fitness']['seed']}, as the search picks): {b['realisation']}, {f(b['search'])} there "
+                         f"and {f(b['holdout'])} held out, against the {chosen} genome's {f(score(chosen, own))} "
+                         "held out.")
     return (f"GPTQ realisations ({fs['kind']} on {fs['n']} held-out samples, seed {fs['seed']}, {fs['steps']} steps; "
             f"a realisation is a GPTQ schedule and calibration seed): on the search's own realisation ({own}) the "
             f"{chosen} genome scores {f(score(chosen, own))} against {ref}'s {f(score(ref, own))}; on the "
@@ -203,12 +206,7 @@ def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform',
             "(" + ', '.join(f"{r} {d[r]:+.2f}" for r in others) +
             f"), while {ref} alone ranges from {f(min(ref_all))} to {f(max(ref_all))} over the {len(reals)} "
             "realisations."
-            + ('' if picked_on is None else (lambda b: f" Best of {ref}'s {b['n']} realisations picked on the search's "
-                                                       "own samples (seed "
-               f"{b['fitness']['seed']}, as the search picks): {b['realisation']}, {f(b['search'])} there and "
-               f"{f(b['holdout'])} held out, "
-               f"against the {chosen} genome's {f(score(chosen, own))} held out.")(best_realisation(real, picked_on,
-                                                                                                    ref))))
+            + ('' if picked_on is None else best_of(best_realisation(real, picked_on, ref))))
 
 # %% ../nbs/18_search_audit.ipynb #d72368e6
 def allocations(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates, weights:str='gptq',
@@ -301,9 +299,8 @@ def allocation_table(comp:dict, cost_ratio:dict) -> str:
                     [fmt_ms(d['fid'], 'fid', 2) if d else '-', fmt_ms(sm, 'fid_to_fp', 2),
                      fmt_ms(d['fid_to_fp'], 'fid_to_fp', 2) if d else '-', fmt_ms(sm, 'psnr_to_fp', 2)])
     return markdown_table(['setting', 'allocation', 'cost / budget', 'samples x seeds', 'FID', 'sFID', 'IS',
-                           'class acc.',
-                           'FID − uniform (paired)', 'FID to FP', 'FID to FP − uniform (paired)', 'PSNR to FP (dB)'],
-                           rows)
+                           'class acc.', 'FID − uniform (paired)', 'FID to FP', 'FID to FP − uniform (paired)',
+                           'PSNR to FP (dB)'], rows)
 
 def best_vs_search(comp:dict, st:str, best:str, searched:str='evolutionary-none', metric:str='fid_to_fp') -> str:
     """RESULTS.md sentence: `metric` of the best uniform realisation minus the searched model's, paired by seed (''
@@ -324,18 +321,17 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
              "reproduce PROTOCOL=full` resumes the rest).**", ''] if have < want else [])
     srch = ' '.join(f"{st} search: {r['evaluations']} genomes in {r['search_s'] / 60:.1f} min (candidate cache "
                     f"{r['cache_wall_s'] / 60:.1f} min + logged evaluation time), best fitness {f(r['fitness'])} "
-                    "against the uniform "
-                    f"genome's {f(r['reference_fitness'])} on the search's samples." for st, r in searches.items())
+                    f"against the uniform genome's {f(r['reference_fitness'])} on the search's "
+                    "samples." for st, r in searches.items())
     rho = ('' if corr is None else f" Spearman rank correlations over {len(corr['scores'])} genomes: "
            + ', '.join(f"{k.replace('~', ' vs ')} {v:.2f}" for k, v in corr['spearman'].items()) + ".")
     tail = [] if not real else ['',
-                                ' '.join(f"{st}: {realisation_summary(r, picked_on=(picked or {}).get(st))}" for st,
-                                         r in real.items())]
+                                ' '.join(f"{st}: {realisation_summary(r, picked_on=(picked or {}).get(st))}"
+                                         for st, r in real.items())]
     if comp_r and any(comp_r.values()):
-        best = ' '.join(f"{st}: *{b['name']}* is the best of the uniform genome's {b['n']} "
-                        f"realisations on the search's samples (every seed)." + best_vs_search(comp_r, st,
-                                                                                               b['name']) for st, b in
-                        ((st, best_realisation(real[st], p)) for st, p in (picked or {}).items() if st in (real or {})))
+        bests = ((st, best_realisation(real[st], p)) for st, p in (picked or {}).items() if st in (real or {}))
+        best = ' '.join(f"{st}: *{b['name']}* is the best of the uniform genome's {b['n']} realisations on the "
+                        "search's samples (every seed)." + best_vs_search(comp_r, st, b['name']) for st, b in bests)
         redo = ' '.join(f"{st}: the uniform genome re-scored on the search's own realisation here gives "
                         f"{f(p['scores']['none/uniform/calib0'])} against the {f(searches[st]['reference_fitness'])} "
                         "in the search log; equal inputs and numerics reproduce a logged score bit for bit, so that "
@@ -350,9 +346,8 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
                  "seed only, unless it is the best one). "
                  + best + (' ' + redo if redo else ''), '', allocation_table(comp_r, cost_ratio)]
     return '\n'.join(head + [f"Group-size allocations under the uniform g={sp['group']} budget (GPTQ, dynamic "
-                             "activations, DDIM "
-                      f"{sp['eval_steps']}, CFG 1.5; fitness {sp['fitness']} on {sp['fit_n']} samples, "
-                      f"{sp['fit_steps']} steps). "
+                             f"activations, DDIM {sp['eval_steps']}, CFG 1.5; fitness {sp['fitness']} on "
+                             f"{sp['fit_n']} samples, {sp['fit_steps']} steps). "
                       + srch + rho + " " + holdout_summary(checks) +
                       " *− uniform* columns are per-seed paired differences (mean ± std over seeds).", '',
                       allocation_table(comp, cost_ratio)] + tail)

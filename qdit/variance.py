@@ -52,9 +52,9 @@ def collect_activation_stats(model, n:int=32, steps:int=PROTOCOL.steps, cfg:floa
     "{layer: {'all': ChannelStats, 'steps': [ChannelStats per sampling step]}} of each quantized layer's input."
     layers = quant_layers(model)
     state = dict(step=0)
-    stats = {n_: dict(all=ChannelStats(model.get_submodule(p[0]).in_features),
-                      steps=[ChannelStats(model.get_submodule(p[0]).in_features) for _ in range(steps)]) for n_,
-                      p in layers.items()}
+    width = lambda p: model.get_submodule(p[0]).in_features
+    stats = {n_: dict(all=ChannelStats(width(p)), steps=[ChannelStats(width(p)) for _ in range(steps)])
+             for n_, p in layers.items()}
     def make_hook(s):
         def hook(m, args):
             s['all'].update(args[0])
