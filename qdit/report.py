@@ -4,7 +4,7 @@
 
 # %% ../nbs/19_report.ipynb #52ceec0f
 from __future__ import annotations
-import json, os, platform, subprocess, datetime, contextlib, hashlib
+import json, os, platform, subprocess, datetime, contextlib
 from pathlib import Path
 from filelock import FileLock, Timeout
 from .core import (proj_path, results_path, read_jsonl, append_jsonl, set_threads, sampling_device, load_json,
