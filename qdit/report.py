@@ -8,7 +8,7 @@ import json, os, platform, subprocess, datetime, contextlib
 from pathlib import Path
 from filelock import FileLock, Timeout
 from .core import (proj_path, results_path, read_jsonl, append_jsonl, set_threads, sampling_device, load_json,
-                       cache_path, key_hash, markdown_table, update_block, keep_outputs)
+                       cache_path, key_hash, markdown_table, update_block, keep_outputs, data_path)
 from .model import load_dit, weights_sha256
 from .evaluate import _OneLineParser, _positive, RESULTS_FILE, fid_floor
 from .sampler import Processes, processes
@@ -20,7 +20,7 @@ from .anatomy import device_note, anatomy_table, shift_table, layer_error_note, 
 from .qmodel import weight_bytes
 from .core import summarise, fmt_ms
 from .instrument import (fp_table, fp_bars, guidance_summary, study_rows, study_readme, _adaln_of, _calib_of)
-from .results import BASELINES, stored_jobs, verdict, lossless_claim, beats_baselines_claim
+from .results import BASELINES, stored_jobs, verdict, lossless_claim, beats_baselines_claim, search_claim
 
 # %% auto #0
 __all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIFT', 'LADDER_CLAIMS', 'results_readme',
@@ -356,13 +356,16 @@ def ladder_claims(recs:list, model_sha:str, proto:str) -> dict:
     return out
 
 def claims_rows(records:list, model_sha:str, variance:dict|None=None, ladder:dict|None=None,
-                full:list|None=None) -> list[dict]:
+                full:list|None=None, searches:dict|None=None, study:dict|None=None) -> list[dict]:
     """One row per claim of the paper: what we measured on the model `model_sha`, and the verdict. `full`: the
-    full-protocol results rows, whose W4A8 comparison replaces the defaults study's once every baseline is stored."""
+    full-protocol results rows, whose W4A8 comparison replaces the defaults study's once every baseline is stored;
+    `searches` and `study`: the full-protocol search records (setting -> record) and fitness study."""
     full = [r for r in full or [] if r.get('model_sha256', model_sha) == model_sha]
     w4a8 = beats_baselines_claim(full, 'W4A8')
     if w4a8 is None or w4a8['ours'].startswith('in progress'): w4a8 = study_w4a8_claim(study_rows(records, model_sha))
+    ours = [r for r in records if r.get('model_sha256', model_sha) == model_sha]
     measured = dict(w4a8=w4a8, w4a4=beats_baselines_claim(full, 'W4A4'), w8a8=lossless_claim(full),
+                    search=search_claim(ours, searches or {}, study=study),
                     **variance_claims(variance, model_sha), **(ladder or {}))
     return [dict(key=k, claim=c, paper=p, **(measured.get(k) or dict(ours=NOT_MEASURED, verdict=f'run {HOW[k]}')))
             for k, c, p in PAPER_CLAIMS]
@@ -388,7 +391,11 @@ def claims_table(records:list|None=None, model_sha:str|None=None) -> str:
     ladder = {}
     for proto in ('quick', 'full') if stored else ():        # the full protocol's ladder, where it has one, wins
         ladder.update(ladder_claims(protocol_records(proto), model_sha, proto))
-    claims = claims_rows(records, model_sha, variance, ladder, protocol_records('full') if stored else None)
+    sdir = data_path('search')/'full'      # the full-protocol search and its fitness study
+    searches = {p.name.split('.')[0]: load_json(p) for p in sorted(sdir.glob('*.record.json'))} if stored else {}
+    study = load_json(sdir/'fitness_study.json') if stored and (sdir/'fitness_study.json').exists() else None
+    claims = claims_rows(records, model_sha, variance, ladder, protocol_records('full') if stored else None, searches,
+                         study)
     rows = [[r['claim'], r['paper'], r['ours'], r['verdict']] for r in claims]
     line = instrument_line(records, model_sha)
     return (line + '\n\n' if line else '') + markdown_table(["the paper's claim", "paper", "ours", "verdict"], rows)

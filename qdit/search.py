@@ -8,20 +8,19 @@ import copy, json, time, random, argparse, dataclasses
 from pathlib import Path
 import numpy as np
 import torch
-from .core import key_hash, append_jsonl, read_jsonl, timer, numerics, by_protocol
+from .core import (key_hash, append_jsonl, read_jsonl, timer, numerics, by_protocol, data_path, save_json,
+                       proj_root, set_threads, BadFile)
 from .quant import quant_error
-from .gptq import gptq_quantize
+from .gptq import gptq_quantize, gptq_dequantize
 from .qmodel import (QuantConfig, quant_layers, layer_in_features, resolve, quantize_dit, rtn_weight, QLinear,
                          ActQuant, fp_input_stats, _set_module, _slice_rows)
 from tqdm.auto import tqdm
 from .metrics import load_classifier, load_reference_stats, extract_features, feature_stats, frechet_distance
-from .sampler import sample, paired_inputs, model_sample_shape, make_scheduler, denoise, guided_output, PROTOCOL
+from .sampler import (sample, paired_inputs, model_sample_shape, make_scheduler, denoise, guided_output, PROTOCOL,
+                          Processes, processes)
 from scipy.optimize import milp, LinearConstraint, Bounds
 from scipy.sparse import lil_matrix
-from .gptq import gptq_dequantize
-from .core import data_path, save_json, proj_root, set_threads, BadFile
 from .evaluate import _OneLineParser, _positive, _bits, _calibration_of
-from .sampler import Processes, processes
 from .model import load_dit, default_model_dir, weights_sha256
 
 # %% auto #0
@@ -312,7 +311,7 @@ def make_fitness(model, kind:str, n:int, steps:int, seed:int, cfg:float=PROTOCOL
             FIDFitness(n, steps, cfg, seed=seed, reference=model if kind == 'fid_to_fp' else None))
 
 def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candidates=(8, 16, 32, 64, 128),
-               fitness:str='fid_to_fp', n:int=64, steps:int=10, seed:int=0, minutes:float|None=59, log=None, out=None,
+               fitness:str='proxy', n:int=32, steps:int=10, seed:int=0, minutes:float|None=25, log=None, out=None,
                model_sha:str='', progress:bool=True, weights:str='gptq', procs:Processes|None=None, **evo) -> dict:
     """Evolutionary group-size search at W{wbits}A{abits} against the uniform-`group` budget; returns the result record.
     `calib` is a calibration set, or `{calibration seed: set}`: then a genome's fitness is its mean over those GPTQ
@@ -356,7 +355,8 @@ def run_search(model, calib:dict, wbits:int=4, abits:int=8, group:int=32, candid
                search_s=tq['s'] + res['eval_s'],
                reference_fitness=es.done[genome_key(ref)]['fitness'] if genome_key(ref) in es.done else None,
                run_key=run_key,
-               calib_seeds=list(sets), calib_seed=cs, realisation_fitness={str(k): v for k, v in own.items()})
+               calib_seeds=list(sets), calib_seed=cs, realisation_fitness={str(k): v for k, v in own.items()},
+               processes=procs.world)
     rec['numerics'] = num
     if procs.main: save_json(rec, out.with_suffix('.record.json'))
     return rec
@@ -381,14 +381,15 @@ def search_parser() -> argparse.ArgumentParser:
     p.add_argument('--group', type=_positive(int), default=32, help='uniform reference group size: the budget')
     p.add_argument('--candidates', type=_int_list(), default='8,16,32,64,128',
                    help='comma-separated candidate group sizes')
-    p.add_argument('--fitness', choices=FITNESSES, default='fid_to_fp',
-                   help="fid: FID against real data (the paper's); fid_to_fp: FID against the full-precision samples "
-                        "(paired); proxy")
-    p.add_argument('--n', type=_positive(int, 4), default=64, help='samples per fitness evaluation')
+    p.add_argument('--fitness', choices=FITNESSES, default='proxy',
+                   help="proxy: error of the guided noise prediction along full-precision trajectories (default: it "
+                        "ranks genomes reproducibly); fid: FID against real data (the paper's); fid_to_fp: FID against "
+                        "the full-precision samples")
+    p.add_argument('--n', type=_positive(int, 4), default=32, help='samples per fitness evaluation')
     p.add_argument('--steps', type=_positive(int), default=10, help='DDIM steps per fitness evaluation')
     p.add_argument('--population', type=_positive(int, 2), default=50)
     p.add_argument('--generations', type=_positive(int), default=10)
-    p.add_argument('--minutes', type=float, default=59,
+    p.add_argument('--minutes', type=float, default=25,
                    help='budget of fitness-evaluation minutes, counted from the log, so a resumed search stops where '
                         'an uninterrupted one would')
     p.add_argument('--seed', type=_positive(int, 0), default=0)
@@ -431,12 +432,11 @@ def search_protocol() -> dict:
     bp = by_protocol
     return dict(settings=bp(['W4A8'], ['W4A8'], ['W4A8', 'W4A4']), group=32,
                 candidates=bp((16, 32, 64), (8, 16, 32, 64, 128), (8, 16, 32, 64, 128)),
-                weights=bp('rtn', 'gptq', 'gptq'), fitness=bp('proxy', 'fid_to_fp', 'fid_to_fp'), fit_n=bp(4, 64, 64),
-                fit_steps=bp(2, 10, 10), minutes=bp(None, 5, 59),
+                weights=bp('rtn', 'gptq', 'gptq'), fitness='proxy', fit_n=bp(4, 32, 32), fit_steps=bp(2, 10, 10),
+                minutes=bp(None, 5, 25), calib_seeds=bp((0, 1, 2), (0, 1), (0, 1, 2)),
                 evo=bp(dict(population=4, generations=2, top_k=2, n_mutation=2, n_crossover=2), {}, {}),
-                calib_seeds=bp((0, 1, 2), (0, 1), (0, 1, 2)), corr_k=bp(4, 8, 24), holdout_k=bp(2, 8, 12),
-                transfer_k=bp(2, 3,
-                              8), eval_n=bp(8, 100, 1000), eval_steps=bp(2, 50, 50), seeds=bp([0], [0], [0, 1, 2]))
+                corr_k=bp(4, 8, 16), study_n=bp(4, 64, 64), holdout_k=bp(2, 8, 12), transfer_k=bp(2, 3, 8),
+                eval_n=bp(8, 100, 1000), eval_steps=bp(2, 50, 50), seeds=bp([0], [0], [0, 1, 2]))
 
 def run_searches(model, calib:dict, SP:dict, logs, out, model_sha:str, progress:bool=True) -> dict:
     "One search per setting of `SP`, each resuming from its log `logs/SETTING.jsonl`; the result JSON goes to `out/`."

@@ -11,13 +11,12 @@ import torch
 from .core import proj_root, save_json, load_json
 from .qmodel import QuantConfig
 from .quant import spearman
-from .gptq import gptq_dequantize
 from .evaluate import evaluate_model
 from .core import summarise, fmt_ms, markdown_table, paired_differences, METRICS, PAIRED_METRICS
 import dataclasses
-from .core import key_hash, append_jsonl, read_jsonl, timer
+from .core import key_hash, append_jsonl, read_jsonl, timer, numerics
 from .qmodel import quantize_dit
-from .search import (GENE_KINDS, FIDFitness, GenomeQuantizer, ProxyFitness, allocate_ilp, genome_config,
+from .search import (GENE_KINDS, GenomeQuantizer, allocate_ilp, genome_config,
                          genome_cost, genome_key, hessian_scores, layer_costs, make_fitness, random_genome,
                          search_space, sensitivity_scores, uniform_genome)
 import matplotlib.pyplot as plt
@@ -25,10 +24,11 @@ from tqdm.auto import tqdm
 from .sampler import PROTOCOL
 
 # %% auto #0
-__all__ = ['ALLOCATIONS', 'stored_result', 'proxy_correlation', 'holdout_rescore', 'holdout_summary', 'plot_holdout',
-           'realisation_check', 'best_realisation', 'realisation_name', 'realisation_summary', 'allocations',
-           'plot_genomes', 'plot_search_history', 'allocation_records', 'realisation_rows', 'allocation_table',
-           'best_vs_search', 'search_readme', 'realisation_configs', 'comparison_records', 'stored_search_readme']
+__all__ = ['ALLOCATIONS', 'stored_result', 'fitness_study', 'rank_agreement', 'holdout_rescore', 'holdout_summary',
+           'plot_holdout', 'realisation_check', 'best_realisation', 'realisation_name', 'realisation_summary',
+           'allocations', 'plot_genomes', 'plot_search_history', 'allocation_records', 'realisation_rows',
+           'allocation_table', 'best_vs_search', 'search_readme', 'realisation_configs', 'comparison_records',
+           'stored_search_readme']
 
 # %% ../nbs/18_search_audit.ipynb #262b2226
 def stored_result(path, spec:dict) -> dict|None:
@@ -37,29 +37,40 @@ def stored_result(path, spec:dict) -> dict|None:
     old = json.loads(Path(path).read_text())
     return old if old.get('spec') == spec else None
 
-def proxy_correlation(model, calib:dict, candidates, group:int=32, k:int=24, n:int=64, steps:int=10, weights:str='gptq',
-                      proxy_n:int=32, model_sha:str='', path=None) -> dict:
-    """Spearman correlations of the proxy, FID and FID-to-FP fitness over the uniform genome and `k` random legal ones
-    at W4A8 (cached at `path` with its inputs)."""
-    spec = dict(model=model_sha, setting='W4A8', candidates=list(candidates), group=group, k=k, n=n, steps=steps,
-                weights=weights, proxy_n=proxy_n)
-    if (old := stored_result(path, spec)) is not None: return old   # same inputs: nothing to compute
+def fitness_study(model, calib:dict, candidates, fits:dict, group:int=32, k:int=16, weights:str='gptq',
+                  model_sha:str='', log=None, progress:bool=True) -> dict:
+    """Each fitness of `fits` (name -> (kind, n, steps, sample seed)) on the uniform genome and `k` random legal ones
+    at W4A8, with its time; each score is appended to `log` as it finishes, so the study resumes."""
     space, costs = search_space(model, candidates), layer_costs(model)
     ref = uniform_genome(space, group)
     budget = genome_cost(ref, costs)
-    gq = GenomeQuantizer(model, space, QuantConfig(4, 8, group, group, weights=weights), calib)
     rr = random.Random(123)
-    cands = [ref] + [random_genome(space, costs, budget, rr) for _ in range(k)]
-    fits = dict(fid=FIDFitness(n, steps, seed=1000), fid_to_fp=FIDFitness(n, steps, seed=1000, reference=model),
-                proxy=ProxyFitness(model, proxy_n, steps, seed=1000))
-    scores = [{kk: f(m) for kk, f in fits.items()} for m in (gq.assemble(g) for g in cands)]
-    col = lambda kk: torch.tensor([x[kk] for x in scores])
-    out = dict(spec=spec, scores=scores, spearman={f'{x}~{y}': spearman(col(x), col(y))
-                                                   for x, y in (('proxy', 'fid'), ('proxy', 'fid_to_fp'),
-                                                                ('fid_to_fp', 'fid'))})
-    if path is not None:
-        save_json(out, path)
-    return out
+    genomes = [ref] + [random_genome(space, costs, budget, rr) for _ in range(k)]
+    # GPTQ's codes depend on the numerics: a study resumed under others is a study of its own
+    run = key_hash(dict(model=model_sha, candidates=list(candidates), group=group, weights=weights,
+                        numerics=numerics()))
+    done = {(r['spec'], r['key']): r for r in read_jsonl(log) if r.get('run') == run} if log is not None else {}
+    specs = {nm: key_hash(dict(zip(('kind', 'n', 'steps', 'seed'), f))) for nm, f in fits.items()}
+    gq = None
+    for nm, (kind, n, steps, seed) in fits.items():
+        todo = [g for g in genomes if (specs[nm], genome_key(g)) not in done]
+        if not todo: continue
+        gq = gq or GenomeQuantizer(model, space, QuantConfig(4, 8, group, group, weights=weights), calib)
+        fit = make_fitness(model, kind, n, steps, seed)
+        for g in tqdm(todo, desc=nm, disable=not progress):
+            with timer() as t: f = float(fit(gq.assemble(g)))
+            rec = dict(run=run, spec=specs[nm], name=nm, key=genome_key(g), fitness=f, wall_s=t['s'])
+            done[rec['spec'], rec['key']] = rec
+            if log is not None: append_jsonl(rec, log)
+    got = lambda nm, g: done[specs[nm], genome_key(g)]
+    return dict(fits={nm: list(f) for nm, f in fits.items()}, genomes=[genome_key(g) for g in genomes],
+                scores=[{nm: got(nm, g)['fitness'] for nm in fits} for g in genomes],
+                seconds={nm: float(np.mean([got(nm, g)['wall_s'] for g in genomes])) for nm in fits})
+
+def rank_agreement(study:dict, pairs) -> dict:
+    "Spearman rank correlation of each pair `(a, b)` of the study's fitness functions over its genomes."
+    col = lambda nm: torch.tensor([s[nm] for s in study['scores']], dtype=torch.float64)
+    return {f'{a}~{b}': spearman(col(a), col(b)) for a, b in pairs}
 
 # %% ../nbs/18_search_audit.ipynb #da771191
 def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int, group:int, candidates,
@@ -119,7 +130,7 @@ def holdout_rescore(model, calib:dict, search_record:dict, wbits:int, abits:int,
 
 def holdout_summary(checks:dict) -> str:
     "One RESULTS.md sentence per setting from `holdout_rescore` results."
-    f = lambda v: 'n/a' if v is None else f'{v:.2f}'
+    f = lambda v: 'n/a' if v is None else f'{v:.3g}'   # FID-like or proxy-sized
     return ' '.join(f"{st} held-out re-scoring ({c['k']} best, {c['k']} random and the uniform genome, fitness on "
                     f"sample seed {c['holdout_spec']['seed']}, {c['holdout_spec']['steps']} steps): Spearman "
                     f"{f(c['spearman'])} (top group {f(c['spearman_top'])}); top mean {f(c['top_search'])} on the "
@@ -184,7 +195,7 @@ def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform',
                         picked_on:dict|None=None) -> str:
     """One RESULTS.md paragraph from `realisation_check`: the chosen genome against the reference on its own and on
     other realisations."""
-    sc, f = real['scores'], lambda v: f'{v:.2f}'
+    sc, f = real['scores'], lambda v: f'{v:.3g}'
     def score(nm, r):
         q, cs = r.split('/')
         return sc[f'{q}/{nm}/{cs}']
@@ -203,7 +214,7 @@ def realisation_summary(real:dict, chosen:str='evolutionary', ref:str='uniform',
             f"a realisation is a GPTQ schedule and calibration seed): on the search's own realisation ({own}) the "
             f"{chosen} genome scores {f(score(chosen, own))} against {ref}'s {f(score(ref, own))}; on the "
             f"{len(others)} other realisations the paired difference ({chosen} − {ref}) is {spread} "
-            "(" + ', '.join(f"{r} {d[r]:+.2f}" for r in others) +
+            "(" + ', '.join(f"{r} {d[r]:+.3g}" for r in others) +
             f"), while {ref} alone ranges from {f(min(ref_all))} to {f(max(ref_all))} over the {len(reals)} "
             "realisations."
             + ('' if picked_on is None else best_of(best_realisation(real, picked_on, ref))))
@@ -314,7 +325,7 @@ def best_vs_search(comp:dict, st:str, best:str, searched:str='evolutionary-none'
 def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict, cost_ratio:dict,
                   real:dict|None=None, comp_r:dict|None=None, picked:dict|None=None) -> str:
     "RESULTS.md's search block: the searches, the proxy correlation, the held-out check and the allocation table."
-    f = lambda v: 'n/a' if v is None else f'{v:.3f}'
+    f = lambda v: 'n/a' if v is None else f'{v:.4g}'
     want = len(sp['seeds']) * len(comp)
     have = sum(len(v) for v in comp.values())
     head = ([f"**In progress: {have} of {want} allocation evaluations are stored; the rows below are those (`make "
@@ -323,8 +334,11 @@ def search_readme(sp:dict, searches:dict, corr:dict|None, checks:dict, comp:dict
                     f"{r['cache_wall_s'] / 60:.1f} min + logged evaluation time), best fitness {f(r['fitness'])} "
                     f"against the uniform genome's {f(r['reference_fitness'])} on the search's "
                     "samples." for st, r in searches.items())
-    rho = ('' if corr is None else f" Spearman rank correlations over {len(corr['scores'])} genomes: "
-           + ', '.join(f"{k.replace('~', ' vs ')} {v:.2f}" for k, v in corr['spearman'].items()) + ".")
+    secs = ', '.join(f"{k} {v:.1f}" for k, v in (corr or {}).get('seconds', {}).items())
+    rho = ('' if corr is None else f" Fitness study over {len(corr['scores'])} genomes (uniform and random legal ones), "
+           "Spearman rank correlations: " + ', '.join(f"{k.replace('~', ' vs ')} {v:.2f}"
+                                                      for k, v in corr['spearman'].items())
+           + (f"; seconds per evaluation: {secs}." if secs else "."))
     tail = [] if not real else ['',
                                 ' '.join(f"{st}: {realisation_summary(r, picked_on=(picked or {}).get(st))}"
                                          for st, r in real.items())]
@@ -398,7 +412,7 @@ def stored_search_readme(folder, results=None, calib_seeds=None) -> str:
     sv = load_json(folder/'holdout.json')
     sp, checks = sv['protocol'], sv['checks']
     searches = {st: load_json(folder/f'{st}.record.json') for st in sp['settings']}
-    corr = load_json(folder/'proxy_correlation.json') if (folder/'proxy_correlation.json').exists() else None
+    corr = load_json(folder/'fitness_study.json') if (folder/'fitness_study.json').exists() else None
     cost_ratio = {(st, nm): v for st, nm, v in load_json(folder/'cost_ratio.json')['cost_ratio']}
     configs = {(st, nm): QuantConfig.load(folder/f'{st}_{nm}.json') for st in sp['settings'] for nm in ALLOCATIONS
                if (folder/f'{st}_{nm}.json').exists()}
