@@ -28,7 +28,7 @@ __all__ = ['ALLOCATIONS', 'stored_result', 'fitness_study', 'rank_agreement', 'h
            'plot_holdout', 'realisation_check', 'best_realisation', 'realisation_name', 'realisation_summary',
            'allocations', 'plot_genomes', 'plot_search_history', 'allocation_records', 'realisation_rows',
            'allocation_table', 'best_vs_search', 'search_readme', 'realisation_configs', 'comparison_records',
-           'stored_search_readme']
+           'search_pair_records', 'stored_search_readme']
 
 # %% ../nbs/18_search_audit.ipynb #262b2226
 def stored_result(path, spec:dict) -> dict|None:
@@ -400,6 +400,18 @@ def comparison_records(model, configs:dict, realisations:tuple|None, n:int, seed
     none, calib, best, seed_of = realisations
     rec = lambda cfgs, ss: allocation_records(model, cfgs, n, ss, steps, results, compute, calib_seeds=seed_of)
     return comp, realisation_rows(comp, rec(none, seeds), rec(calib, seeds[:1]), rec(best, seeds))
+
+def search_pair_records(model, setting:str, search_record:dict, group:int, seeds, n:int=PROTOCOL.n,
+                        steps:int=PROTOCOL.steps, results=None, compute:bool=True) -> dict:
+    """The records behind the search claim: the searched and the uniform genome, both quantized like the search's
+    candidates (`-none` rows of the realisations table, calibration set 0), on sample seeds `seeds`."""
+    w, a = {'W4A8': (4, 8), 'W4A4': (4, 4)}[setting]
+    base = QuantConfig(w, a, group, group, weights='gptq')
+    genomes = dict(uniform={n_: group for n_ in search_record['genome']},
+                   evolutionary={n_: int(g) for n_, g in search_record['genome'].items()})
+    none = {(setting, f'{nm}-none'): dataclasses.replace(genome_config(g, base), sequential='none')
+            for nm, g in genomes.items()}
+    return allocation_records(model, none, n, seeds, steps, results, compute)
 
 def stored_search_readme(folder, results=None, calib_seeds=None) -> str:
     """RESULTS.md's search block from what a run saved in `folder` (protocol, searches, checks, configurations, cost
