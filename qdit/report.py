@@ -329,30 +329,36 @@ def variance_claims(summary:dict|None, model_sha:str) -> dict:
 
 LADDER_CLAIMS = dict(groups=('RTN', '+ group'), dynamic=('+ group', '+ dynamic'), gptq=('+ dynamic', '+ GPTQ'))
 
-def ladder_claims(recs:list, model_sha:str, proto:str) -> dict:
-    "The groups, dynamic-activation and GPTQ claims from the ablation ladder: each rung against the one before."
+def _ladder_part(recs:list, model_sha:str, st:str, a:str, b:str) -> tuple|None:
+    "Rung `a` against rung `b` at setting `st`: the table text and the verdict on FID to FP, or None without both."
+    rung = lambda lab: [r for r in recs if r.get('tag') == 'ladder' and r.get('setting') == st and 'metrics' in r
+                        and r['rung'].startswith(lab) and r.get('model_sha256', model_sha) == model_sha]
+    ra, rb = rung(a), rung(b)
+    if not (ra and rb): return None
+    sa, sb = summarise(ra, ('fid', 'fid_to_fp')), summarise(rb, ('fid', 'fid_to_fp'))
+    text = (f"{st}: FID to FP {fmt_ms(sa, 'fid_to_fp')} → {fmt_ms(sb, 'fid_to_fp')}, FID "
+            f"{fmt_ms(sa, 'fid')} → {fmt_ms(sb, 'fid')}")
+    v = verdict(sb['fid_to_fp'], sa['fid_to_fp']['mean'] - sa['fid_to_fp']['std'])   # beyond both spreads
+    lower = sb['fid_to_fp']['mean'] < sa['fid_to_fp']['mean']
+    if v != 'holds': v = 'holds within spread' if lower else 'does not hold here'
+    if min(sa['fid_to_fp']['n'], sb['fid_to_fp']['n']) == 1:     # no spread to judge against
+        v = ('holds' if lower else 'does not hold') + ' on one seed (spread not measured)'
+    return text, f"{st} {v}", ra[0]['protocol']['n']
+
+def ladder_claims(protos:dict, model_sha:str) -> dict:
+    """The groups, dynamic-activation and GPTQ claims from the ablation ladder: each rung against the one before.
+    `protos`: protocol name -> its records, least trusted first; for each claim and setting the last protocol that
+    has both rungs decides (the full protocol's 1,000 samples over the quick one's 100)."""
     out = {}
     for key, (a, b) in LADDER_CLAIMS.items():
         parts, verdicts = [], []
         for st in ('W4A8', 'W4A4'):
-            rung = lambda lab: [r for r in recs if r.get('tag') == 'ladder' and r.get('setting') == st
-                                and 'metrics' in r and r['rung'].startswith(lab)
-                                and r.get('model_sha256', model_sha) == model_sha]
-            ra, rb = rung(a), rung(b)
-            if not (ra and rb): continue
-            sa, sb = summarise(ra, ('fid', 'fid_to_fp')), summarise(rb, ('fid', 'fid_to_fp'))
-            n = ra[0]['protocol']['n']
-            parts.append(f"{st}: FID to FP {fmt_ms(sa, 'fid_to_fp')} → {fmt_ms(sb, 'fid_to_fp')}, FID "
-                         f"{fmt_ms(sa, 'fid')} → {fmt_ms(sb, 'fid')}")
-            v = verdict(sb['fid_to_fp'], sa['fid_to_fp']['mean'] - sa['fid_to_fp']['std'])   # beyond both spreads
-            lower = sb['fid_to_fp']['mean'] < sa['fid_to_fp']['mean']
-            if v != 'holds': v = 'holds within spread' if lower else 'does not hold here'
-            if min(sa['fid_to_fp']['n'], sb['fid_to_fp']['n']) == 1:     # no spread to judge against
-                v = ('holds' if lower else 'does not hold') + ' on one seed (spread not measured)'
-            verdicts.append(f"{st} {v}")
-        if parts:
-            out[key] = dict(ours='; '.join(parts) + f" ({proto} protocol, {n} samples)",
-                            verdict='; '.join(verdicts) + ' (FID to FP)')
+            found = [(p, x) for p, recs in protos.items() if (x := _ladder_part(recs, model_sha, st, a, b))]
+            if not found: continue
+            proto, (text, v, n) = found[-1]
+            parts.append(f"{text} ({proto} protocol, {n} samples)")
+            verdicts.append(v)
+        if parts: out[key] = dict(ours='; '.join(parts), verdict='; '.join(verdicts) + ' (FID to FP)')
     return out
 
 def claims_rows(records:list, model_sha:str, variance:dict|None=None, ladder:dict|None=None,
@@ -388,9 +394,7 @@ def claims_table(records:list|None=None, model_sha:str|None=None) -> str:
     model_sha = model_sha or weights_sha256()
     vpath = results_path('variance_summary.json')
     variance = load_json(vpath) if stored and vpath.exists() else None
-    ladder = {}
-    for proto in ('quick', 'full') if stored else ():        # the full protocol's ladder, where it has one, wins
-        ladder.update(ladder_claims(protocol_records(proto), model_sha, proto))
+    ladder = ladder_claims({p: protocol_records(p) for p in ('quick', 'full')}, model_sha) if stored else {}
     sdir = data_path('search')/'full'      # the full-protocol search and its fitness study
     searches = {p.name.split('.')[0]: load_json(p) for p in sorted(sdir.glob('*.record.json'))} if stored else {}
     study = load_json(sdir/'fitness_study.json') if stored and (sdir/'fitness_study.json').exists() else None
