@@ -12,9 +12,9 @@ from .calibration import calib_batches
 from .quant import packed_bytes
 
 # %% auto #0
-__all__ = ['METHODS', 'CHECKS', 'adaln_fields', 'qdit_method', 'rtn_method', 'qdiffusion_method', 'smoothquant_method',
-           'ptq4dit_method', 'gptq_static_method', 'torchao_check', 'torchao_method', 'quanto_check', 'quanto_method',
-           'fp_method', 'method_options', 'ladder']
+__all__ = ['METHODS', 'CHECKS', 'adaln_fields', 'qdit_config', 'qdit_method', 'rtn_method', 'qdiffusion_method',
+           'smoothquant_method', 'ptq4dit_method', 'gptq_static_method', 'torchao_check', 'torchao_method',
+           'quanto_check', 'quanto_method', 'fp_method', 'method_options', 'ladder']
 
 # %% ../nbs/11_methods.ipynb #ed66e8d1
 def adaln_fields(model, adaln:str='quant', wbits:int=4) -> dict:
@@ -26,6 +26,11 @@ def adaln_fields(model, adaln:str='quant', wbits:int=4) -> dict:
     over = dict(weights='rtn') if adaln == 'rtn' else dict(wbits=8)
     return dict(layers={n: dict(over) for n in quant_layers(model) if n.endswith('.adaln')})
 
+def qdit_config(model, wbits:int=4, abits:int=8, group:int|str=32, act:str='dynamic', weights:str='gptq',
+                adaln:str='w8') -> QuantConfig:
+    "Q-DiT's QuantConfig for `model`: groups of `group` for weights and activations, adaLN per `adaln_fields`."
+    return QuantConfig(wbits, abits, group, group, act=act, weights=weights, **adaln_fields(model, adaln, wbits))
+
 def qdit_method(model, calib=None,
                 wbits:int=4, abits:int=8,      # bits (16 = full precision)
                 group:int|str=32,              # group size of weights and input activations
@@ -36,8 +41,7 @@ def qdit_method(model, calib=None,
                 config:dict|None=None,         # a whole QuantConfig (overrides the options above)
                 progress:bool=True):
     "Q-DiT: group-quantized weights (GPTQ) and dynamic per-token-group activations."
-    cfg = (QuantConfig.from_dict(config) if config else
-           QuantConfig(wbits, abits, group, group, act=act, weights=weights, **adaln_fields(model, adaln, wbits)))
+    cfg = QuantConfig.from_dict(config) if config else qdit_config(model, wbits, abits, group, act, weights, adaln)
     return quantize_dit(model, cfg, calib=calib, progress=progress)
 
 # %% ../nbs/11_methods.ipynb #a1db30c0

@@ -8,18 +8,20 @@ import numpy as np
 from .core import protocol, sampling_device
 from .evaluate import evaluate_model
 from .core import summarise, paired_differences, fmt_ms, markdown_table, METRICS, PAIRED_METRICS
-from .methods import ladder
+from .methods import ladder, qdit_config
+import dataclasses
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
-from .qmodel import QuantConfig, resolve
+from .qmodel import QuantConfig, resolve, quant_layers
 from .model import load_dit
 from .sampler import PROTOCOL
 
 # %% auto #0
-__all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'HEADLINE', 'PAPER', 'PAPER_LADDER', 'METRIC_AXES', 'results_protocol',
-           'results_plan', 'run_job', 'run_jobs', 'stored_jobs', 'protocol_records', 'headline_jobs', 'results_table',
-           'fp_ratio_table', 'ladder_table', 'paper_table', 'verdict', 'lossless_claim', 'beats_baselines_claim',
-           'search_claim', 'realisation_rows', 'realisation_table', 'plot_fid_by_method']
+__all__ = ['SETTINGS', 'BASELINES', 'LABELS', 'NOT_RUN', 'HEADLINE', 'PAPER', 'PAPER_LADDER', 'METRIC_AXES', 'RELIEF_KINDS',
+           'RELIEF_NONE', 'RELIEF_ALL', 'results_protocol', 'results_plan', 'run_job', 'run_jobs', 'stored_jobs',
+           'protocol_records', 'headline_jobs', 'results_table', 'fp_ratio_table', 'ladder_table', 'paper_table',
+           'verdict', 'lossless_claim', 'beats_baselines_claim', 'search_claim', 'realisation_rows',
+           'realisation_table', 'plot_fid_by_method', 'relief_config', 'relief_jobs', 'relief_table']
 
 # %% ../nbs/15_results.ipynb #a7b53587
 SETTINGS = {'W8A8': (8, 8), 'W6A8': (6, 8), 'W4A8': (4, 8), 'W4A4': (4, 4), 'W16A8': (16, 8)}
@@ -360,3 +362,37 @@ def plot_fid_by_method(recs:list, settings=None, metrics=('fid',)):
         if k == 0: ax.legend(fontsize=7, ncol=4, loc='lower left', bbox_to_anchor=(0, 1.02))
     fig.tight_layout()
     return fig
+
+# %% ../nbs/15_results.ipynb #441548cf
+RELIEF_KINDS = ('qkv', 'proj', 'fc1', 'fc2')       # the layer kinds whose input activations are quantized
+RELIEF_NONE, RELIEF_ALL = 'none (W4A4)', 'all (W4A8)'
+
+def relief_config(model, wbits:int, abits:int, kind:str, group:int|str=32, over:dict|None=None) -> QuantConfig:
+    "Q-DiT's configuration at W{wbits}A{abits} with the fields `over` (e.g. abits 8) on every layer of `kind`."
+    base = qdit_config(model, wbits, abits, group)
+    layers = {n: dict(s) for n, s in base.layers.items()}
+    for n in quant_layers(model):
+        if over and n.split('.')[-1] == kind: layers[n] = {**layers.get(n, {}), **over}
+    return dataclasses.replace(base, layers=layers)
+
+def relief_jobs(model, setting:str='W4A4', kinds=RELIEF_KINDS, abits:int=8, group:int|str=32, seed:int=0) -> list:
+    """Jobs for the study: Q-DiT at `setting`, the same with one kind's activations at `abits` bits (one job per kind),
+    and with every kind's (Q-DiT at W{w}A{abits}); the two ends are the ladder's Q-DiT rungs, so their records are
+    shared."""
+    w, a = SETTINGS[setting]
+    job = lambda rung, opts: dict(setting=setting, method='qdit', options=opts, seed=seed, tag='relief', rung=rung)
+    full = lambda bits: ladder(w, bits, group)[-1][2]
+    return ([job(RELIEF_NONE, full(a))] +
+            [job(k, dict(config=relief_config(model, w, a, k, group, dict(abits=abits)).to_dict())) for k in kinds] +
+            [job(RELIEF_ALL, full(abits))])
+
+def relief_table(rows:list) -> str:
+    """One row per job of `relief_jobs`: FID to FP, PSNR to FP and FID, and the share of the gap in FID to FP between
+    no relief and relief everywhere that this kind's 8-bit activations close."""
+    by = {r['rung']: r['metrics'] for r in rows if 'metrics' in r}
+    lo, hi = by.get(RELIEF_NONE), by.get(RELIEF_ALL)
+    gap = lo['fid_to_fp'] - hi['fid_to_fp'] if lo and hi else None
+    share = lambda m: f"{100 * (lo['fid_to_fp'] - m['fid_to_fp']) / gap:.0f} %" if gap else '-'
+    body = [[r, f"{m['fid_to_fp']:.2f}", f"{m['psnr_to_fp']:.2f}", f"{m['fid']:.2f}", share(m)] for r, m in by.items()]
+    return markdown_table(['8-bit activations in', 'FID to FP', 'PSNR to FP (dB)', 'FID', 'share of the gap closed'],
+                          body)
