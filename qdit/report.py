@@ -21,6 +21,7 @@ from .qmodel import weight_bytes
 from .core import summarise, fmt_ms
 from .instrument import (fp_table, fp_bars, guidance_summary, study_rows, study_readme, _adaln_of, _calib_of)
 from .results import BASELINES, stored_jobs, verdict, lossless_claim, beats_baselines_claim, search_claim
+from .results import relief_jobs, relief_table, RELIEF_NONE, RELIEF_ALL
 
 # %% auto #0
 __all__ = ['FULL_FIGURE', 'PAPER_CLAIMS', 'HOW', 'NOT_MEASURED', 'SPREAD', 'DRIFT', 'LADDER_CLAIMS', 'results_readme',
@@ -37,9 +38,9 @@ def _na_note(recs:list) -> list:
 
 def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, paper:bool=True,
                    realisations:list|None=None, layers:dict|None=None, steps:dict|None=None, shifts:dict|None=None,
-                   device:dict|None=None, figure:str|None=None) -> str:
-    """A RESULTS.md results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, and the paper's numbers, if
-    asked)."""
+                   device:dict|None=None, figure:str|None=None, relief:list|None=None) -> str:
+    """A RESULTS.md results block (with the FID anatomy of `fid_anatomy`/`noise_curve`, the paper's numbers if asked,
+    and the W4A4 relief study's stored rows)."""
     ns = sorted({r['protocol']['n'] for r in recs if 'metrics' in r})
     todo = [r for r in recs if r.get('na') == NOT_RUN]
     dn = device_note(recs, device)
@@ -74,6 +75,11 @@ def results_readme(recs:list, bench:dict|None=None, anatomy:dict|None=None, pape
                       *([real, '', realisation_table(realisations), ''] if days else []),
                       *([dn, ''] if dn else []),
                       '**Ablation ladder**', '', ladder_table(recs)]
+    rel = [r for r in relief or [] if 'metrics' in r]
+    if any(r['rung'] not in (RELIEF_NONE, RELIEF_ALL) for r in rel):     # a kind measured, not only the two ends
+        parts += ['', f"**Where W4A4 loses** (Q-DiT W4A4 with one layer kind's activations at 8 bits, seed "
+                      f"{rel[0]['protocol']['seed']}, {rel[0]['protocol']['n']} samples; 15_results):", '',
+                  relief_table(rel)]
     if paper:
         ablation = ', '.join(f'{a} {b}' for a, b in PAPER_LADDER)
         parts += ['', "**The paper's numbers** (DiT-XL/2, ImageNet 256, 100 DDIM steps; not comparable in value with "
@@ -134,10 +140,12 @@ def update_results_blocks(done:dict|None=None, results=None, path=None) -> dict:
         art = lambda f, here=True: stored_artefact(f) if here else None
         real = realisation_rows(_shipped(read_jsonl(results or results_path(RESULTS_FILE)))) if full else None
         figure = FULL_FIGURE if full and proj_path(FULL_FIGURE).exists() else None
+        P = results_protocol(name)
+        relief = stored_jobs(relief_jobs(load_dit(), 'W4A4', group=P['group']), P, results)
         text = results_readme(rs, art('bench_gptq_xl.json', full), art(f'fid_anatomy_{name}.json'),
                               paper=name == 'quick', realisations=real, layers=art('layer_error_W4A4.json', full),
                               steps=art('step_error_W4A4.json', full), shifts=art(f'fid_shift_{name}.json'),
-                              device=art('device_check_full.json', full), figure=figure)
+                              device=art('device_check_full.json', full), figure=figure, relief=relief)
         out[block] = update_block(block, text, path)
     return out
 
