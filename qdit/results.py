@@ -12,7 +12,7 @@ from .methods import ladder, qdit_config
 import dataclasses
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
-from .qmodel import QuantConfig, resolve, quant_layers
+from .qmodel import QuantConfig, resolve, quant_layers, KINDS
 from .model import load_dit
 from .sampler import PROTOCOL
 
@@ -248,8 +248,7 @@ def _judge(q:list, base:list, m:str) -> tuple[str, str]:
     try: d = paired_differences(q, base, m)[m]
     except ValueError: d = None
     if d and d['n'] > 1:
-        v = 'holds' if d['mean'] + d['std'] < 0 else 'holds within spread' if d['mean'] < 0 else 'does not hold here'
-        return v, f" (paired on {d['n']} seeds: {d['mean']:+.2f} ± {d['std']:.2f})"
+        return verdict(d, 0.), f" (paired on {d['n']} seeds: {d['mean']:+.2f} ± {d['std']:.2f})"
     return verdict(summarise(q, (m,))[m], summarise(base, (m,))[m]['mean']), ''
 
 def beats_baselines_claim(recs:list, setting:str) -> dict|None:
@@ -376,7 +375,7 @@ def plot_fid_by_method(recs:list, settings=None, metrics=('fid',)):
     return fig
 
 # %% ../nbs/15_results.ipynb #441548cf
-RELIEF_KINDS = ('qkv', 'proj', 'fc1', 'fc2')       # the layer kinds whose input activations are quantized
+RELIEF_KINDS = tuple(k for k in KINDS if k != 'adaln')     # the kinds whose input activations are quantized
 RELIEF_NONE, RELIEF_ALL = 'none (W4A4)', 'all (W4A8)'
 
 def relief_config(model, wbits:int, abits:int, kind:str, group:int|str=32, over:dict|None=None) -> QuantConfig:
